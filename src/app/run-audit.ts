@@ -1,0 +1,99 @@
+import type { Baseline } from '../domain/baseline.js';
+import type { AuditError, ComputeEnvironment } from '../domain/model.js';
+import { addProfileRoles, planReferences } from '../domain/references.js';
+import { countBySeverity, type Report, snapshotErrors } from '../domain/report.js';
+import { evaluateRules } from '../domain/rules.js';
+import type { AuditPorts } from '../ports.js';
+import { TOOL } from '../version.js';
+
+/** What to audit and how to report progress. */
+export interface AuditOptions {
+  readonly regions: readonly string[];
+  readonly baseline: Baseline;
+  readonly signal?: AbortSignal;
+  /** Called with one-line progress messages (the CLI prints them on stderr). */
+  readonly onProgress?: (message: string) => void;
+  readonly now?: () => Date;
+}
+
+const describeError = (error: unknown): { code: string; message: string } => {
+  const e = error as { name?: string; message?: string; cause?: { name?: string; message?: string } };
+  const inner = e.cause ?? e;
+  return { code: inner.name ?? 'Error', message: inner.message ?? String(error) };
+};
+
+/**
+ * Runs one audit: lists compute environments in every region, reads each distinct role and
+ * instance profile once, applies the rules and returns the report. A region or entity that cannot
+ * be read becomes an entry in `errors` and makes the report incomplete; the rest goes on.
+ * Fails only when the caller's identity cannot be established (bad credentials, unreachable endpoint).
+ */
+export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promise<Report> => {
+  const now = options.now ?? (() => new Date());
+  const progress = options.onProgress ?? (() => undefined);
+  const startedAt = now().toISOString();
+  const identity = await ports.identity.whoAmI(options.signal);
+  progress(`Auditing account ${identity.account} in ${options.regions.join(', ')}`);
+
+  const errors: AuditError[] = [];
+  const perRegion = await Promise.all(
+    options.regions.map(async (region): Promise<ComputeEnvironment[]> => {
+      try {
+        const found = await ports.batch.listComputeEnvironments(region, options.signal);
+        progress(`${region}: ${found.length} compute environment${found.length === 1 ? '' : 's'}`);
+        return found;
+      } catch (error) {
+        errors.push({
+          operation: 'batch:DescribeComputeEnvironments',
+          resource: { type: 'region', name: region },
+          ...describeError(error),
+        });
+        progress(`${region}: could not list compute environments`);
+        return [];
+      }
+    }),
+  );
+  const computeEnvironments = perRegion.flat();
+
+  const plan = planReferences(computeEnvironments, options.baseline.serviceLinkedRole.name);
+  progress(`Reading ${plan.roles.size} referenced roles and ${plan.instanceProfiles.size} instance profiles from IAM`);
+  const snapshot = await ports.iam.read(
+    {
+      roleNames: [...plan.roles.values()].map((r) => r.name),
+      instanceProfileNames: [...plan.instanceProfiles.values()].map((p) => p.name),
+    },
+    options.signal,
+  );
+  addProfileRoles(plan, snapshot.instanceProfiles);
+  errors.push(...snapshotErrors(snapshot));
+
+  const findings = evaluateRules({
+    account: identity.account,
+    partition: identity.partition,
+    baseline: options.baseline,
+    computeEnvironments,
+    plan,
+    snapshot,
+  });
+  const roles = [...snapshot.roles.values()].filter((read) => read.status === 'found').length;
+  progress(
+    `${findings.length} finding${findings.length === 1 ? '' : 's'}${errors.length ? `, ${errors.length} read errors` : ''}`,
+  );
+  return {
+    schemaVersion: 1,
+    tool: TOOL,
+    account: identity.account,
+    regions: [...options.regions],
+    startedAt,
+    finishedAt: now().toISOString(),
+    complete: errors.length === 0,
+    summary: {
+      computeEnvironments: computeEnvironments.length,
+      roles,
+      findings: findings.length,
+      bySeverity: countBySeverity(findings),
+    },
+    findings,
+    errors,
+  };
+};

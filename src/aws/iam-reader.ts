@@ -1,0 +1,194 @@
+import {
+  GetInstanceProfileCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  type IAMClient,
+  paginateListAttachedRolePolicies,
+  paginateListRolePolicies,
+} from '@aws-sdk/client-iam';
+import pLimit from 'p-limit';
+import { awsManagedPolicyKey } from '../domain/baseline.js';
+import type {
+  AttachedPolicy,
+  AuditError,
+  IamSnapshot,
+  InlinePolicy,
+  InstanceProfileState,
+  ManagedPolicyState,
+  Read,
+  RoleState,
+} from '../domain/model.js';
+import { decodePolicyDocument } from '../domain/policy.js';
+import type { IamReadRequest, IamStateReader } from '../ports.js';
+import { isNoSuchEntity, toAuditError } from './errors.js';
+
+/** IAM actions this reader calls; the deployment's role must grant exactly these (checked by a test). */
+export const IAM_READER_PERMISSIONS = [
+  'iam:GetInstanceProfile',
+  'iam:GetRole',
+  'iam:ListAttachedRolePolicies',
+  'iam:ListRolePolicies',
+  'iam:GetRolePolicy',
+  'iam:GetPolicy',
+  'iam:GetPolicyVersion',
+] as const;
+
+/** Options for {@link createPerRoleIamReader}. */
+export interface PerRoleReaderOptions {
+  /** IAM calls in flight at once. IAM's rate is per account; 1–2 calls already fill a 10 calls/s bucket. */
+  readonly concurrency?: number;
+}
+
+class EntityMissing extends Error {}
+
+/** Carries the IAM operation that failed, so the report can name it. */
+class OperationFailed extends Error {
+  public constructor(
+    public readonly operation: string,
+    options: ErrorOptions,
+  ) {
+    super(operation, options);
+  }
+}
+
+/**
+ * Reads IAM entity by entity (GetInstanceProfile, GetRole, list and get policies). Each distinct
+ * profile, role and customer-managed policy is read once per `read` call however often it is
+ * requested; AWS managed policies are judged by ARN and never fetched.
+ */
+export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOptions = {}): IamStateReader => ({
+  async read(request: IamReadRequest, signal?: AbortSignal): Promise<IamSnapshot> {
+    const limit = pLimit(options.concurrency ?? 4);
+    const sendOptions = signal ? { abortSignal: signal } : {};
+    /** Runs one IAM call (or one paginated listing) in a concurrency slot, labelling its failure. */
+    const call = <T>(operation: string, body: () => Promise<T>): Promise<T> =>
+      limit(async () => {
+        try {
+          signal?.throwIfAborted();
+          return await body();
+        } catch (error) {
+          throw new OperationFailed(operation, { cause: error });
+        }
+      });
+
+    const attempt = async <T>(resource: AuditError['resource'], body: () => Promise<T>): Promise<Read<T>> => {
+      try {
+        return { status: 'found', value: await body() };
+      } catch (error) {
+        const cause = error instanceof OperationFailed ? error.cause : error;
+        if (error instanceof EntityMissing || isNoSuchEntity(cause)) return { status: 'missing' };
+        const operation = error instanceof OperationFailed ? error.operation : 'iam:decode';
+        return { status: 'error', error: toAuditError(operation, resource, cause) };
+      }
+    };
+
+    const readProfile = (name: string): Promise<Read<InstanceProfileState>> =>
+      attempt({ type: 'instance-profile', name }, async () => {
+        const out = await call('iam:GetInstanceProfile', () =>
+          iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }), sendOptions),
+        );
+        const profile = out.InstanceProfile;
+        if (!profile) throw new EntityMissing();
+        return {
+          name: profile.InstanceProfileName ?? name,
+          arn: profile.Arn ?? '',
+          path: profile.Path ?? '/',
+          roleNames: (profile.Roles ?? []).flatMap((role) => (role.RoleName ? [role.RoleName] : [])),
+        };
+      });
+
+    const readRole = (name: string): Promise<Read<RoleState>> =>
+      attempt({ type: 'role', name }, async () => {
+        const out = await call('iam:GetRole', () => iam.send(new GetRoleCommand({ RoleName: name }), sendOptions));
+        const role = out.Role;
+        if (!role) throw new EntityMissing();
+        const [attachedPolicies, inlineNames] = await Promise.all([
+          call('iam:ListAttachedRolePolicies', async () => {
+            const list: AttachedPolicy[] = [];
+            for await (const page of paginateListAttachedRolePolicies(
+              { client: iam, pageSize: 100 },
+              { RoleName: name },
+            )) {
+              signal?.throwIfAborted();
+              for (const p of page.AttachedPolicies ?? []) {
+                if (p.PolicyArn) list.push({ arn: p.PolicyArn, name: p.PolicyName ?? p.PolicyArn });
+              }
+            }
+            return list;
+          }),
+          call('iam:ListRolePolicies', async () => {
+            const list: string[] = [];
+            for await (const page of paginateListRolePolicies({ client: iam, pageSize: 100 }, { RoleName: name })) {
+              signal?.throwIfAborted();
+              list.push(...(page.PolicyNames ?? []));
+            }
+            return list;
+          }),
+        ]);
+        const inlinePolicies: InlinePolicy[] = await Promise.all(
+          inlineNames.map(async (policyName) => {
+            const doc = await call('iam:GetRolePolicy', () =>
+              iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }), sendOptions),
+            );
+            return { name: policyName, document: decodePolicyDocument(doc.PolicyDocument ?? '') };
+          }),
+        );
+        return {
+          name: role.RoleName ?? name,
+          arn: role.Arn ?? '',
+          path: role.Path ?? '/',
+          roleId: role.RoleId ?? '',
+          trustPolicy: decodePolicyDocument(role.AssumeRolePolicyDocument ?? ''),
+          attachedPolicies: attachedPolicies.sort((a, b) => a.arn.localeCompare(b.arn)),
+          inlinePolicies: inlinePolicies.sort((a, b) => a.name.localeCompare(b.name)),
+          permissionsBoundaryArn: role.PermissionsBoundary?.PermissionsBoundaryArn,
+        };
+      });
+
+    const readPolicy = (arn: string): Promise<Read<ManagedPolicyState>> =>
+      attempt({ type: 'policy', name: arn }, async () => {
+        const out = await call('iam:GetPolicy', () => iam.send(new GetPolicyCommand({ PolicyArn: arn }), sendOptions));
+        const versionId = out.Policy?.DefaultVersionId;
+        if (!out.Policy || !versionId) throw new EntityMissing();
+        const version = await call('iam:GetPolicyVersion', () =>
+          iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }), sendOptions),
+        );
+        return {
+          arn,
+          name: out.Policy.PolicyName ?? arn,
+          defaultVersionId: versionId,
+          document: decodePolicyDocument(version.PolicyVersion?.Document ?? ''),
+        };
+      });
+
+    const byKey = (names: readonly string[]): Map<string, string> =>
+      new Map(names.map((name) => [name.toLowerCase(), name]));
+
+    const profileNames = byKey(request.instanceProfileNames);
+    const profiles = new Map(
+      await Promise.all([...profileNames].map(async ([key, name]) => [key, await readProfile(name)] as const)),
+    );
+    const roleNames = byKey(request.roleNames);
+    for (const read of profiles.values()) {
+      if (read.status !== 'found') continue;
+      for (const name of read.value.roleNames)
+        if (!roleNames.has(name.toLowerCase())) roleNames.set(name.toLowerCase(), name);
+    }
+    const roles = new Map(
+      await Promise.all([...roleNames].map(async ([key, name]) => [key, await readRole(name)] as const)),
+    );
+    const policyArns = new Set<string>();
+    for (const read of roles.values()) {
+      if (read.status !== 'found') continue;
+      for (const policy of read.value.attachedPolicies) {
+        if (awsManagedPolicyKey(policy.arn) === undefined) policyArns.add(policy.arn);
+      }
+    }
+    const managedPolicies = new Map(
+      await Promise.all([...policyArns].map(async (arn) => [arn, await readPolicy(arn)] as const)),
+    );
+    return { roles, instanceProfiles: profiles, managedPolicies };
+  },
+});

@@ -1,0 +1,35 @@
+import type { Finding } from './finding.js';
+import { type AuditError, type IamSnapshot, SEVERITIES, type Severity } from './model.js';
+
+/** The audit report: the CLI's JSON output and the Lambda's machine-readable alert. Schema: docs/report.schema.json. */
+export interface Report {
+  readonly schemaVersion: 1;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly account: string;
+  readonly regions: readonly string[];
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** False when anything could not be read: then the findings are a lower bound, never a clean bill. */
+  readonly complete: boolean;
+  readonly summary: {
+    readonly computeEnvironments: number;
+    readonly roles: number;
+    readonly findings: number;
+    readonly bySeverity: Readonly<Record<Severity, number>>;
+  };
+  readonly findings: readonly Finding[];
+  readonly errors: readonly AuditError[];
+}
+
+/** Collects the errors recorded in a snapshot, instance profiles first. */
+export const snapshotErrors = (snapshot: IamSnapshot): AuditError[] =>
+  [...snapshot.instanceProfiles.values(), ...snapshot.roles.values(), ...snapshot.managedPolicies.values()].flatMap(
+    (read) => (read.status === 'error' ? [read.error] : []),
+  );
+
+/** Counts findings per severity, every severity present. */
+export const countBySeverity = (findings: readonly Finding[]): Record<Severity, number> => {
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const finding of findings) counts[finding.severity]++;
+  return counts;
+};

@@ -1,0 +1,41 @@
+import type { ComputeEnvironment, IamSnapshot } from './domain/model.js';
+
+/** Who the credentials belong to. */
+export interface CallerIdentity {
+  readonly account: string;
+  /** `aws`, `aws-cn`, `aws-us-gov`, ... taken from the caller's ARN. */
+  readonly partition: string;
+  readonly arn: string;
+}
+
+/** Answers who the audit runs as; fails with a ConfigError when credentials or the endpoint are unusable. */
+export interface AccountIdentity {
+  whoAmI(signal?: AbortSignal): Promise<CallerIdentity>;
+}
+
+/** Lists Batch compute environments in one region, every page. */
+export interface BatchInventory {
+  listComputeEnvironments(region: string, signal?: AbortSignal): Promise<ComputeEnvironment[]>;
+}
+
+/** The roles and instance profiles an audit asks IAM about. */
+export interface IamReadRequest {
+  readonly roleNames: readonly string[];
+  readonly instanceProfileNames: readonly string[];
+}
+
+/**
+ * Reads live IAM state. An implementation reads each distinct role, profile and policy at most once,
+ * also reads the roles inside the requested profiles, and never throws for one entity: what it
+ * cannot read is a `Read` with status `error`.
+ */
+export interface IamStateReader {
+  read(request: IamReadRequest, signal?: AbortSignal): Promise<IamSnapshot>;
+}
+
+/** Everything `runAudit` talks to. */
+export interface AuditPorts {
+  readonly identity: AccountIdentity;
+  readonly batch: BatchInventory;
+  readonly iam: IamStateReader;
+}

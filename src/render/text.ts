@@ -1,0 +1,99 @@
+import { SEVERITIES, type Severity } from '../domain/model.js';
+import type { Report } from '../domain/report.js';
+
+/** Colour functions; identity functions when colour is off. */
+export interface Palette {
+  readonly bold: (s: string) => string;
+  readonly dim: (s: string) => string;
+  readonly red: (s: string) => string;
+  readonly yellow: (s: string) => string;
+  readonly cyan: (s: string) => string;
+  readonly magenta: (s: string) => string;
+  readonly green: (s: string) => string;
+}
+
+const plain = (s: string): string => s;
+
+/** A palette that adds no escape codes. */
+export const NO_COLOUR: Palette = {
+  bold: plain,
+  dim: plain,
+  red: plain,
+  yellow: plain,
+  cyan: plain,
+  magenta: plain,
+  green: plain,
+};
+
+/**
+ * Role names, policy text and status reasons come from the account: strip control characters so
+ * they cannot move the cursor or recolour the terminal.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+export const terminalSafe = (value: string): string => value.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+
+const SEVERITY_COLOUR: Record<Severity, keyof Palette> = {
+  critical: 'magenta',
+  high: 'red',
+  medium: 'yellow',
+  low: 'cyan',
+  info: 'dim',
+};
+
+const shortName = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
+
+/** One line that counts findings by severity, e.g. `1 critical, 2 high`. */
+export const severityCounts = (report: Report): string =>
+  SEVERITIES.filter((s) => report.summary.bySeverity[s] > 0)
+    .map((s) => `${report.summary.bySeverity[s]} ${s}`)
+    .join(', ');
+
+/** Renders the report for a terminal or a plain-text mail body: summary, then findings grouped by severity, then errors. */
+export const renderText = (report: Report, colour: Palette = NO_COLOUR): string => {
+  const lines: string[] = [];
+  const { summary } = report;
+  lines.push(
+    colour.bold(`${report.tool.name} ${report.tool.version}: account ${report.account}, ${report.regions.join(', ')}`),
+  );
+  const counts = severityCounts(report);
+  lines.push(
+    `${summary.computeEnvironments} compute environments, ${summary.roles} roles audited, ${summary.findings} findings${counts ? `: ${counts}` : ''}`,
+  );
+  if (!report.complete) {
+    lines.push(
+      colour.red(
+        colour.bold(
+          `AUDIT INCOMPLETE: ${report.errors.length} read${report.errors.length === 1 ? '' : 's'} failed. Findings are a lower bound, not a clean bill.`,
+        ),
+      ),
+    );
+  } else if (summary.findings === 0) {
+    lines.push(colour.green('No drift found.'));
+  }
+  for (const severity of SEVERITIES) {
+    const group = report.findings.filter((f) => f.severity === severity);
+    if (group.length === 0) continue;
+    const paint = colour[SEVERITY_COLOUR[severity]];
+    lines.push('', paint(colour.bold(`${severity.toUpperCase()} (${group.length})`)));
+    for (const finding of group) {
+      lines.push(`  ${paint(`[${finding.rule}]`)} ${terminalSafe(finding.title)}`);
+      lines.push(`    resource:  ${finding.resource.type} ${terminalSafe(finding.resource.arn)}`);
+      lines.push(`    expected:  ${terminalSafe(finding.expected)}`);
+      lines.push(`    actual:    ${terminalSafe(finding.actual)}`);
+      lines.push(
+        `    affects:   ${finding.computeEnvironments.map((ce) => terminalSafe(shortName(ce))).join(', ') || '-'}`,
+      );
+      lines.push(`    fix:       ${terminalSafe(finding.remediation)}`);
+      lines.push(colour.dim(`    id:        ${finding.id}`));
+    }
+  }
+  if (report.errors.length > 0) {
+    lines.push('', colour.red(colour.bold(`COULD NOT READ (${report.errors.length})`)));
+    for (const error of report.errors) {
+      lines.push(
+        `  ${error.operation} ${error.resource.type} ${terminalSafe(error.resource.name)}: ${error.code}: ${terminalSafe(error.message)}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+};
