@@ -1,0 +1,81 @@
+import type { ComputeEnvironment, IamSnapshot, InstanceProfileState, Read, RoleState } from '../../src/domain/model.js';
+import { normalisePolicy } from '../../src/domain/policy.js';
+
+export const ACCOUNT = '123456789012';
+export const ceArn = (name: string, region = 'us-east-1') =>
+  `arn:aws:batch:${region}:${ACCOUNT}:compute-environment/${name}`;
+export const roleArn = (name: string, path = '/') => `arn:aws:iam::${ACCOUNT}:role${path}${name}`;
+export const aws = (key: string) => `arn:aws:iam::aws:policy/${key}`;
+
+export const trustOf = (service: string) =>
+  normalisePolicy({ Statement: { Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' } });
+
+/** A role in its documented state, with overrides. */
+export const role = (name: string, service: string, overrides: Partial<RoleState> = {}): RoleState => ({
+  name,
+  arn: roleArn(name, overrides.path ?? '/'),
+  path: '/',
+  roleId: `AROA${name.toUpperCase()}`,
+  trustPolicy: trustOf(service),
+  attachedPolicies: [],
+  inlinePolicies: [],
+  ...overrides,
+});
+
+/** A managed EC2 compute environment, with overrides. */
+export const ce = (name: string, overrides: Partial<ComputeEnvironment> = {}): ComputeEnvironment => ({
+  arn: ceArn(name, overrides.region),
+  name,
+  region: 'us-east-1',
+  type: 'MANAGED',
+  status: 'VALID',
+  orchestration: 'ECS',
+  serviceRole: roleArn('AWSBatchServiceRole', '/service-role/'),
+  resourceType: 'EC2',
+  instanceRole: 'ecsInstanceRole',
+  ...overrides,
+});
+
+export const found = <T>(value: T): Read<T> => ({ status: 'found', value });
+
+/** A snapshot holding the given roles and profiles, keyed as readers key them. */
+export const snapshotOf = (
+  roles: Record<string, Read<RoleState>>,
+  profiles: Record<string, Read<InstanceProfileState>> = {},
+): IamSnapshot => ({
+  roles: new Map(Object.entries(roles).map(([k, v]) => [k.toLowerCase(), v])),
+  instanceProfiles: new Map(Object.entries(profiles).map(([k, v]) => [k.toLowerCase(), v])),
+  managedPolicies: new Map(),
+});
+
+export const profile = (name: string, roleNames: string[]): InstanceProfileState => ({
+  name,
+  arn: `arn:aws:iam::${ACCOUNT}:instance-profile/${name}`,
+  path: '/',
+  roleNames,
+});
+
+/** The documented service role, instance role and profile. */
+export const documentedRoles = () => ({
+  AWSBatchServiceRole: found(
+    role('AWSBatchServiceRole', 'batch.amazonaws.com', {
+      path: '/service-role/',
+      trustPolicy: normalisePolicy({
+        Statement: {
+          Effect: 'Allow',
+          Principal: { Service: 'batch.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+        },
+      }),
+      attachedPolicies: [{ arn: aws('service-role/AWSBatchServiceRole'), name: 'AWSBatchServiceRole' }],
+    }),
+  ),
+  ecsInstanceRole: found(
+    role('ecsInstanceRole', 'ec2.amazonaws.com', {
+      attachedPolicies: [
+        { arn: aws('service-role/AmazonEC2ContainerServiceforEC2Role'), name: 'AmazonEC2ContainerServiceforEC2Role' },
+      ],
+    }),
+  ),
+});
