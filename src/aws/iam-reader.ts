@@ -77,20 +77,19 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
       try {
         return { status: 'found', value: await body() };
       } catch (error) {
-        const cause = error instanceof OperationFailed ? error.cause : error;
-        if (error instanceof EntityMissing || isNoSuchEntity(cause)) return { status: 'missing' };
-        const operation = error instanceof OperationFailed ? error.operation : 'iam:decode';
-        return { status: 'error', error: toAuditError(operation, resource, cause) };
+        if (!(error instanceof OperationFailed)) throw error;
+        if (error.cause instanceof EntityMissing || isNoSuchEntity(error.cause)) return { status: 'missing' };
+        return { status: 'error', error: toAuditError(error.operation, resource, error.cause) };
       }
     };
 
     const readProfile = (name: string): Promise<Read<InstanceProfileState>> =>
       attempt({ type: 'instance-profile', name }, async () => {
-        const out = await call('iam:GetInstanceProfile', () =>
-          iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }), sendOptions),
-        );
-        const profile = out.InstanceProfile;
-        if (!profile) throw new EntityMissing();
+        const profile = await call('iam:GetInstanceProfile', async () => {
+          const out = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }), sendOptions);
+          if (!out.InstanceProfile) throw new EntityMissing();
+          return out.InstanceProfile;
+        });
         return {
           name: profile.InstanceProfileName ?? name,
           arn: profile.Arn ?? '',
@@ -99,68 +98,73 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
         };
       });
 
+    const listAttached = (name: string) =>
+      call('iam:ListAttachedRolePolicies', async () => {
+        const list: AttachedPolicy[] = [];
+        for await (const page of paginateListAttachedRolePolicies({ client: iam, pageSize: 100 }, { RoleName: name })) {
+          signal?.throwIfAborted();
+          for (const p of page.AttachedPolicies ?? []) {
+            if (p.PolicyArn) list.push({ arn: p.PolicyArn, name: p.PolicyName ?? p.PolicyArn });
+          }
+        }
+        return list.sort((a, b) => a.arn.localeCompare(b.arn));
+      });
+
+    const listInline = (name: string) =>
+      call('iam:ListRolePolicies', async () => {
+        const list: string[] = [];
+        for await (const page of paginateListRolePolicies({ client: iam, pageSize: 100 }, { RoleName: name })) {
+          signal?.throwIfAborted();
+          list.push(...(page.PolicyNames ?? []));
+        }
+        return list.sort();
+      });
+
+    const readInline = (roleName: string, policyName: string): Promise<InlinePolicy> =>
+      call('iam:GetRolePolicy', async () => {
+        const out = await iam.send(
+          new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
+          sendOptions,
+        );
+        return { name: policyName, document: decodePolicyDocument(out.PolicyDocument ?? '') };
+      });
+
     const readRole = (name: string): Promise<Read<RoleState>> =>
       attempt({ type: 'role', name }, async () => {
-        const out = await call('iam:GetRole', () => iam.send(new GetRoleCommand({ RoleName: name }), sendOptions));
-        const role = out.Role;
-        if (!role) throw new EntityMissing();
-        const [attachedPolicies, inlineNames] = await Promise.all([
-          call('iam:ListAttachedRolePolicies', async () => {
-            const list: AttachedPolicy[] = [];
-            for await (const page of paginateListAttachedRolePolicies(
-              { client: iam, pageSize: 100 },
-              { RoleName: name },
-            )) {
-              signal?.throwIfAborted();
-              for (const p of page.AttachedPolicies ?? []) {
-                if (p.PolicyArn) list.push({ arn: p.PolicyArn, name: p.PolicyName ?? p.PolicyArn });
-              }
-            }
-            return list;
-          }),
-          call('iam:ListRolePolicies', async () => {
-            const list: string[] = [];
-            for await (const page of paginateListRolePolicies({ client: iam, pageSize: 100 }, { RoleName: name })) {
-              signal?.throwIfAborted();
-              list.push(...(page.PolicyNames ?? []));
-            }
-            return list;
-          }),
-        ]);
-        const inlinePolicies: InlinePolicy[] = await Promise.all(
-          inlineNames.map(async (policyName) => {
-            const doc = await call('iam:GetRolePolicy', () =>
-              iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }), sendOptions),
-            );
-            return { name: policyName, document: decodePolicyDocument(doc.PolicyDocument ?? '') };
-          }),
-        );
+        const { role, trustPolicy } = await call('iam:GetRole', async () => {
+          const out = await iam.send(new GetRoleCommand({ RoleName: name }), sendOptions);
+          if (!out.Role) throw new EntityMissing();
+          return { role: out.Role, trustPolicy: decodePolicyDocument(out.Role.AssumeRolePolicyDocument ?? '') };
+        });
+        const [attachedPolicies, inlineNames] = await Promise.all([listAttached(name), listInline(name)]);
+        const inlinePolicies = await Promise.all(inlineNames.map((policyName) => readInline(name, policyName)));
         return {
           name: role.RoleName ?? name,
           arn: role.Arn ?? '',
           path: role.Path ?? '/',
           roleId: role.RoleId ?? '',
-          trustPolicy: decodePolicyDocument(role.AssumeRolePolicyDocument ?? ''),
-          attachedPolicies: attachedPolicies.sort((a, b) => a.arn.localeCompare(b.arn)),
-          inlinePolicies: inlinePolicies.sort((a, b) => a.name.localeCompare(b.name)),
+          trustPolicy,
+          attachedPolicies,
+          inlinePolicies,
           permissionsBoundaryArn: role.PermissionsBoundary?.PermissionsBoundaryArn,
         };
       });
 
     const readPolicy = (arn: string): Promise<Read<ManagedPolicyState>> =>
       attempt({ type: 'policy', name: arn }, async () => {
-        const out = await call('iam:GetPolicy', () => iam.send(new GetPolicyCommand({ PolicyArn: arn }), sendOptions));
-        const versionId = out.Policy?.DefaultVersionId;
-        if (!out.Policy || !versionId) throw new EntityMissing();
-        const version = await call('iam:GetPolicyVersion', () =>
-          iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }), sendOptions),
-        );
-        return {
-          arn,
-          name: out.Policy.PolicyName ?? arn,
-          defaultVersionId: versionId,
-          document: decodePolicyDocument(version.PolicyVersion?.Document ?? ''),
-        };
+        const { policyName, versionId } = await call('iam:GetPolicy', async () => {
+          const out = await iam.send(new GetPolicyCommand({ PolicyArn: arn }), sendOptions);
+          if (!out.Policy?.DefaultVersionId) throw new EntityMissing();
+          return { policyName: out.Policy.PolicyName ?? arn, versionId: out.Policy.DefaultVersionId };
+        });
+        const document = await call('iam:GetPolicyVersion', async () => {
+          const out = await iam.send(
+            new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }),
+            sendOptions,
+          );
+          return decodePolicyDocument(out.PolicyVersion?.Document ?? '');
+        });
+        return { arn, name: policyName, defaultVersionId: versionId, document };
       });
 
     const byKey = (names: readonly string[]): Map<string, string> =>

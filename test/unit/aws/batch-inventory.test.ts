@@ -1,0 +1,98 @@
+import { BatchClient, DescribeComputeEnvironmentsCommand } from '@aws-sdk/client-batch';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createBatchInventory, toComputeEnvironment } from '../../../src/aws/batch-inventory.js';
+
+const batchMock = mockClient(BatchClient);
+
+describe('createBatchInventory', () => {
+  beforeEach(() => batchMock.reset());
+
+  it('follows nextToken through every page', async () => {
+    // Prepare
+    batchMock
+      .on(DescribeComputeEnvironmentsCommand)
+      .resolvesOnce({
+        computeEnvironments: [{ computeEnvironmentName: 'a', computeEnvironmentArn: 'arn:a' }],
+        nextToken: 't1',
+      })
+      .resolvesOnce({ computeEnvironments: [{ computeEnvironmentName: 'b', computeEnvironmentArn: 'arn:b' }] });
+    // Act
+    const found = await createBatchInventory((region) => new BatchClient({ region })).listComputeEnvironments(
+      'eu-west-1',
+    );
+    // Assess
+    expect(found.map((ce) => [ce.name, ce.region])).toEqual([
+      ['a', 'eu-west-1'],
+      ['b', 'eu-west-1'],
+    ]);
+    expect(batchMock).toHaveReceivedNthCommandWith(DescribeComputeEnvironmentsCommand, 2, { nextToken: 't1' });
+  });
+
+  it('creates one client per region and reuses it', async () => {
+    batchMock.on(DescribeComputeEnvironmentsCommand).resolves({ computeEnvironments: [] });
+    const created: string[] = [];
+    const inventory = createBatchInventory((region) => {
+      created.push(region);
+      return new BatchClient({ region });
+    });
+    await inventory.listComputeEnvironments('us-east-1');
+    await inventory.listComputeEnvironments('us-east-1');
+    await inventory.listComputeEnvironments('eu-west-1');
+    expect(created).toEqual(['us-east-1', 'eu-west-1']);
+  });
+});
+
+describe('toComputeEnvironment', () => {
+  it('maps an EKS SPOT compute environment with its roles and status', () => {
+    const ce = toComputeEnvironment(
+      {
+        computeEnvironmentName: 'eks-spot',
+        computeEnvironmentArn: 'arn:aws:batch:us-east-1:123456789012:compute-environment/eks-spot',
+        type: 'MANAGED',
+        status: 'INVALID',
+        statusReason: 'CLIENT_ERROR - Instance profile arn:aws:iam::123456789012:instance-profile/x does not exist',
+        eksConfiguration: {
+          eksClusterArn: 'arn:aws:eks:us-east-1:123456789012:cluster/c',
+          kubernetesNamespace: 'batch',
+        },
+        computeResources: {
+          type: 'SPOT',
+          maxvCpus: 4,
+          subnets: [],
+          instanceRole: 'arn:aws:iam::123456789012:instance-profile/x',
+          spotIamFleetRole: 'arn:aws:iam::123456789012:role/spot',
+          allocationStrategy: 'SPOT_CAPACITY_OPTIMIZED',
+        },
+      },
+      'us-east-1',
+    );
+    expect(ce).toMatchObject({
+      orchestration: 'EKS',
+      status: 'INVALID',
+      resourceType: 'SPOT',
+      instanceRole: 'arn:aws:iam::123456789012:instance-profile/x',
+      spotIamFleetRole: 'arn:aws:iam::123456789012:role/spot',
+      serviceRole: undefined,
+    });
+  });
+
+  it('maps an UNMANAGED compute environment without compute resources', () => {
+    const ce = toComputeEnvironment(
+      {
+        computeEnvironmentName: 'u',
+        computeEnvironmentArn: 'arn:u',
+        type: 'UNMANAGED',
+        serviceRole: 'arn:aws:iam::1:role/s',
+      },
+      'us-east-1',
+    );
+    expect(ce).toMatchObject({
+      type: 'UNMANAGED',
+      orchestration: 'ECS',
+      instanceRole: undefined,
+      resourceType: undefined,
+    });
+  });
+});

@@ -1,0 +1,217 @@
+import {
+  GetInstanceProfileCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  IAMServiceException,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  NoSuchEntityException,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createPerRoleIamReader } from '../../../src/aws/iam-reader.js';
+
+const iamMock = mockClient(IAMClient);
+const ACCOUNT = '123456789012';
+const encoded = (doc: unknown) => encodeURIComponent(JSON.stringify(doc));
+const ec2Trust = {
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+};
+
+const roleOutput = (name: string, path = '/') => ({
+  Role: {
+    RoleName: name,
+    Path: path,
+    Arn: `arn:aws:iam::${ACCOUNT}:role${path}${name}`,
+    RoleId: `AROA${name}`,
+    CreateDate: new Date(0),
+    AssumeRolePolicyDocument: encoded(ec2Trust),
+  },
+});
+
+const missing = () => new NoSuchEntityException({ message: 'not found', $metadata: {} });
+
+describe('createPerRoleIamReader', () => {
+  beforeEach(() => {
+    iamMock.reset();
+    iamMock.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+    iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
+  });
+
+  it('reads a role with every page of its policies and URL-decodes its documents', async () => {
+    // Prepare
+    iamMock.on(GetRoleCommand, { RoleName: 'ecsInstanceRole' }).resolves(roleOutput('ecsInstanceRole', '/batch/'));
+    iamMock
+      .on(ListAttachedRolePoliciesCommand)
+      .resolvesOnce({
+        AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/z', PolicyName: 'z' }],
+        IsTruncated: true,
+        Marker: 'm1',
+      })
+      .resolvesOnce({ AttachedPolicies: [{ PolicyArn: 'arn:aws:iam::aws:policy/a', PolicyName: 'a' }] });
+    iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['inline-1'] });
+    iamMock.on(GetRolePolicyCommand).resolves({
+      RoleName: 'ecsInstanceRole',
+      PolicyName: 'inline-1',
+      PolicyDocument: encoded({
+        Statement: { Effect: 'Allow', Action: 'S3:GetObject', Resource: 'arn:aws:s3:::a+b/*' },
+      }),
+    });
+    // Act
+    const snapshot = await createPerRoleIamReader(new IAMClient({})).read({
+      roleNames: ['ecsInstanceRole'],
+      instanceProfileNames: [],
+    });
+    // Assess
+    const read = snapshot.roles.get('ecsinstancerole');
+    expect(read?.status).toBe('found');
+    if (read?.status !== 'found') return;
+    expect(read.value.path).toBe('/batch/');
+    expect(read.value.attachedPolicies.map((p) => p.arn)).toEqual([
+      'arn:aws:iam::aws:policy/a',
+      'arn:aws:iam::aws:policy/z',
+    ]);
+    expect(read.value.inlinePolicies[0]?.document.statements[0]).toEqual({
+      effect: 'Allow',
+      actions: ['s3:getobject'],
+      resources: ['arn:aws:s3:::a+b/*'],
+    });
+    expect(read.value.trustPolicy.statements[0]?.principals).toEqual({ Service: ['ec2.amazonaws.com'] });
+    expect(iamMock).toHaveReceivedNthCommandWith(ListAttachedRolePoliciesCommand, 2, { Marker: 'm1' });
+  });
+
+  it('reads each role, profile and customer-managed policy once however often they are asked for', async () => {
+    // Prepare
+    const customer = `arn:aws:iam::${ACCOUNT}:policy/shared`;
+    iamMock.on(GetInstanceProfileCommand).callsFake((input: { InstanceProfileName: string }) => ({
+      InstanceProfile: {
+        InstanceProfileName: input.InstanceProfileName,
+        InstanceProfileId: 'AIPA1',
+        Path: '/',
+        Arn: `arn:aws:iam::${ACCOUNT}:instance-profile/${input.InstanceProfileName}`,
+        CreateDate: new Date(0),
+        Roles: [roleOutput('shared-role').Role],
+      },
+    }));
+    iamMock.on(GetRoleCommand).callsFake((input: { RoleName: string }) => roleOutput(input.RoleName));
+    iamMock.on(ListAttachedRolePoliciesCommand).resolves({
+      AttachedPolicies: [
+        { PolicyArn: customer, PolicyName: 'shared' },
+        { PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess', PolicyName: 'AdministratorAccess' },
+      ],
+    });
+    iamMock.on(GetPolicyCommand).resolves({ Policy: { Arn: customer, PolicyName: 'shared', DefaultVersionId: 'v3' } });
+    iamMock.on(GetPolicyVersionCommand).resolves({
+      PolicyVersion: { Document: JSON.stringify({ Statement: { Effect: 'Allow', Action: '*', Resource: '*' } }) },
+    });
+    // Act
+    const snapshot = await createPerRoleIamReader(new IAMClient({})).read({
+      roleNames: ['shared-role', 'SHARED-ROLE', 'other-role', 'shared-role'],
+      instanceProfileNames: ['profile-a', 'profile-a', 'Profile-A', 'profile-b'],
+    });
+    // Assess
+    expect(iamMock).toHaveReceivedCommandTimes(GetInstanceProfileCommand, 2);
+    expect(iamMock).toHaveReceivedCommandTimes(GetRoleCommand, 2);
+    expect(iamMock).toHaveReceivedCommandTimes(ListAttachedRolePoliciesCommand, 2);
+    expect(iamMock).toHaveReceivedCommandTimes(GetPolicyCommand, 1);
+    expect(iamMock).toHaveReceivedCommandWith(GetPolicyVersionCommand, { PolicyArn: customer, VersionId: 'v3' });
+    expect(iamMock).toHaveReceivedCommandTimes(GetPolicyVersionCommand, 1);
+    expect(snapshot.managedPolicies.get(customer)?.status).toBe('found');
+    expect([...snapshot.roles.keys()].sort()).toEqual(['other-role', 'shared-role']);
+  });
+
+  it('tells a missing entity from one it could not read, naming the failed operation', async () => {
+    // Prepare
+    iamMock.on(GetRoleCommand, { RoleName: 'gone' }).rejects(missing());
+    iamMock.on(GetRoleCommand, { RoleName: 'locked' }).resolves(roleOutput('locked'));
+    iamMock.on(ListRolePoliciesCommand, { RoleName: 'locked' }).rejects(
+      new IAMServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        message: 'User is not authorized to perform: iam:ListRolePolicies',
+        $metadata: { attempts: 1 },
+      }),
+    );
+    iamMock.on(GetInstanceProfileCommand).rejects(missing());
+    // Act
+    const snapshot = await createPerRoleIamReader(new IAMClient({})).read({
+      roleNames: ['gone', 'locked'],
+      instanceProfileNames: ['nope'],
+    });
+    // Assess
+    expect(snapshot.roles.get('gone')).toEqual({ status: 'missing' });
+    expect(snapshot.instanceProfiles.get('nope')).toEqual({ status: 'missing' });
+    expect(snapshot.roles.get('locked')).toEqual({
+      status: 'error',
+      error: {
+        operation: 'iam:ListRolePolicies',
+        resource: { type: 'role', name: 'locked' },
+        code: 'AccessDenied',
+        message: 'User is not authorized to perform: iam:ListRolePolicies',
+      },
+    });
+  });
+
+  it('reports throttling that outlasted the retries with the number of attempts', async () => {
+    iamMock.on(GetRoleCommand).rejects(
+      new IAMServiceException({
+        name: 'Throttling',
+        $fault: 'client',
+        message: 'Rate exceeded',
+        $metadata: { attempts: 8 },
+      }),
+    );
+    const snapshot = await createPerRoleIamReader(new IAMClient({})).read({
+      roleNames: ['r'],
+      instanceProfileNames: [],
+    });
+    expect(snapshot.roles.get('r')).toMatchObject({
+      status: 'error',
+      error: { operation: 'iam:GetRole', code: 'Throttling', message: 'Rate exceeded (after 8 attempts)' },
+    });
+  });
+
+  it('reports a policy document it cannot parse as an error, not as a clean role', async () => {
+    iamMock.on(GetRoleCommand).resolves({ Role: { ...roleOutput('r').Role, AssumeRolePolicyDocument: '%7Bbroken' } });
+    const snapshot = await createPerRoleIamReader(new IAMClient({})).read({
+      roleNames: ['r'],
+      instanceProfileNames: [],
+    });
+    expect(snapshot.roles.get('r')).toMatchObject({ status: 'error', error: { code: 'PolicyParseError' } });
+  });
+
+  it('keeps no more IAM calls in flight than its concurrency', async () => {
+    // Prepare
+    let inFlight = 0;
+    let peak = 0;
+    iamMock.on(GetRoleCommand).callsFake(async (input: { RoleName: string }) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return roleOutput(input.RoleName);
+    });
+    // Act
+    await createPerRoleIamReader(new IAMClient({}), { concurrency: 2 }).read({
+      roleNames: Array.from({ length: 10 }, (_, i) => `role-${i}`),
+      instanceProfileNames: [],
+    });
+    // Assess
+    expect(peak).toBe(2);
+  });
+
+  it('stops reading when the signal aborts and records what it did not read', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('deadline'));
+    const snapshot = await createPerRoleIamReader(new IAMClient({})).read(
+      { roleNames: ['r'], instanceProfileNames: [] },
+      controller.signal,
+    );
+    expect(snapshot.roles.get('r')).toMatchObject({ status: 'error', error: { operation: 'iam:GetRole' } });
+    expect(iamMock).not.toHaveReceivedCommand(GetRoleCommand);
+  });
+});
