@@ -1,0 +1,155 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, USAGE } from '../../../src/cli/main.js';
+import type { RoleState } from '../../../src/domain/model.js';
+import { ConfigError } from '../../../src/errors.js';
+import type { AuditPorts } from '../../../src/ports.js';
+import { aws, ce, documentedRoles, found, profile, snapshotOf } from '../../support/domain.js';
+import { fakePorts } from '../../support/fake-ports.js';
+import { reportSchemaErrors } from '../../support/schema.js';
+
+const capture = (isTTY = false) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    io: (env: Record<string, string> = { AWS_REGION: 'us-east-1' }) => ({
+      stdout: { write: (t: string) => out.push(t), isTTY },
+      stderr: { write: (t: string) => err.push(t) },
+      env,
+    }),
+  };
+};
+
+const withAdmin = () => {
+  const roles = documentedRoles();
+  const instance = (roles.ecsInstanceRole as { value: RoleState }).value;
+  return snapshotOf(
+    {
+      ...roles,
+      ecsInstanceRole: found({
+        ...instance,
+        attachedPolicies: [
+          ...instance.attachedPolicies,
+          { arn: aws('AmazonS3ReadOnlyAccess'), name: 'AmazonS3ReadOnlyAccess' },
+        ],
+      }),
+    },
+    { ecsInstanceRole: found(profile('ecsInstanceRole', ['ecsInstanceRole'])) },
+  );
+};
+
+const ports =
+  (snapshot = withAdmin()) =>
+  () =>
+    fakePorts({ 'us-east-1': [ce('a')] }, snapshot);
+
+describe('runCli', () => {
+  it.each([
+    [['audit', '--bogus'], /Unknown option '--bogus'.*--help/],
+    [['audit', '--regions', 'us-east-1,mars-1'], /"mars-1" is not an AWS region name/],
+    [['audit', '--format', 'xml'], /--format must be text or json, not "xml"/],
+    [['audit', '--fail-on', 'severe'], /--fail-on must be one of critical, high, medium, low, info/],
+    [['scan'], /Unknown command "scan"/],
+    [[], /Missing command/],
+  ])('rejects %j with exit 2 and a message a user can act on', async (argv, message) => {
+    const c = capture();
+    expect(await runCli(argv, c.io(), ports())).toBe(2);
+    expect(c.err.join('')).toMatch(message);
+    expect(c.out).toEqual([]);
+  });
+
+  it('asks for a region when none is given or set', async () => {
+    const c = capture();
+    expect(await runCli(['audit'], c.io({}), ports())).toBe(2);
+    expect(c.err.join('')).toMatch(/No region given: pass --regions/);
+  });
+
+  it('exits 2 with the adapter message when credentials are unusable', async () => {
+    const c = capture();
+    const broken = (): AuditPorts => ({
+      ...fakePorts({}, withAdmin()),
+      identity: {
+        whoAmI: async () => {
+          throw new ConfigError('No AWS credentials found. Set AWS_PROFILE.');
+        },
+      },
+    });
+    expect(await runCli(['audit'], c.io(), broken)).toBe(2);
+    expect(c.err.join('')).toBe('batch-iam-drift: No AWS credentials found. Set AWS_PROFILE.\n');
+  });
+
+  it('prints help and the version', async () => {
+    const c = capture();
+    expect(await runCli(['--help'], c.io(), ports())).toBe(0);
+    expect(c.out.join('')).toBe(USAGE);
+    const v = capture();
+    expect(await runCli(['--version'], v.io(), ports())).toBe(0);
+    expect(v.out.join('')).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it.each([
+    ['medium', 0],
+    ['low', 1],
+  ])('with --fail-on %s exits %i for a low finding', async (failOn, code) => {
+    const c = capture();
+    expect(await runCli(['audit', '--fail-on', failOn], c.io(), ports())).toBe(code);
+    expect(c.out.join('')).toMatch(/LOW \(1\)/);
+  });
+
+  it('exits 3 when the audit is incomplete, even with findings', async () => {
+    const snapshot = snapshotOf(
+      {
+        AWSBatchServiceRole: {
+          status: 'error',
+          error: {
+            operation: 'iam:GetRole',
+            resource: { type: 'role', name: 'AWSBatchServiceRole' },
+            code: 'AccessDenied',
+            message: 'denied',
+          },
+        },
+      },
+      { ecsInstanceRole: { status: 'missing' } },
+    );
+    const c = capture();
+    expect(await runCli(['audit'], c.io(), ports(snapshot))).toBe(3);
+    const text = c.out.join('');
+    expect(text).toMatch(/AUDIT INCOMPLETE: 1 read failed/);
+    expect(text).toMatch(/iam:GetRole role AWSBatchServiceRole: AccessDenied: denied/);
+    expect(text).not.toMatch(/No drift found/);
+  });
+
+  it('writes schema-valid JSON and reports progress on stderr', async () => {
+    const c = capture();
+    expect(await runCli(['audit', '--format', 'json', '--fail-on', 'low'], c.io(), ports())).toBe(1);
+    const report = JSON.parse(c.out.join(''));
+    expect(reportSchemaErrors(report)).toEqual([]);
+    expect(report.findings[0].rule).toBe('managed-policy-unexpected');
+    expect(c.err.join('')).toMatch(/us-east-1: 1 compute environment\n/);
+  });
+
+  it('writes the report to --output and stays quiet with --quiet', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'bid-')), 'report.json');
+    const c = capture();
+    expect(await runCli(['audit', '--format', 'json', '--output', file, '--quiet'], c.io(), ports())).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8')).summary.findings).toBe(1);
+    expect(c.out).toEqual([]);
+    expect(c.err).toEqual([]);
+  });
+
+  it('colours text only on a terminal, and never when NO_COLOR is set', async () => {
+    const tty = capture(true);
+    await runCli(['audit'], tty.io(), ports());
+    expect(tty.out.join('')).toContain('\u001b[');
+    const noColour = capture(true);
+    await runCli(['audit'], noColour.io({ AWS_REGION: 'us-east-1', NO_COLOR: '1' }), ports());
+    expect(noColour.out.join('')).not.toContain('\u001b[');
+    const piped = capture(false);
+    await runCli(['audit'], piped.io(), ports());
+    expect(piped.out.join('')).not.toContain('\u001b[');
+  });
+});
