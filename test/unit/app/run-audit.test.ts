@@ -8,7 +8,10 @@ import { reportSchemaErrors } from '../../support/schema.js';
 
 const clock = () => {
   let t = Date.parse('2026-11-29T03:00:00Z');
-  return () => new Date((t += 1000));
+  return () => {
+    t += 1000;
+    return new Date(t);
+  };
 };
 
 const documented = () =>
