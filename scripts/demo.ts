@@ -13,6 +13,9 @@ import {
   trustFor,
 } from '../test/support/seed.js';
 
+// The SDK's notice that its 2027 releases need Node.js 22 is noise in a demo.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 const say = (message: string): void => {
   process.stderr.write(`demo: ${message}\n`);
 };

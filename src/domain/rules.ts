@@ -132,7 +132,7 @@ function* policyRules(role: RoleState, kind: RoleKind, ces: string[], input: Rul
           severity: danger,
           title: `${kind} ${role.name} has ${name} attached`,
           subject: attached.arn,
-          expected: `no ${name} on a ${kind}`,
+          expected: `${name} is not attached to a Batch role`,
           actual: `AWS managed policy ${attached.arn} is attached${allowed ? ' (the baseline allows it)' : ''}`,
           remediation: remove,
         };
@@ -191,7 +191,7 @@ function* policyRules(role: RoleState, kind: RoleKind, ces: string[], input: Rul
         severity: MAX_SEVERITY(grants.map((g) => g.severity)),
         title: `${kind} ${role.name}: ${policy.label} ${grants[0]?.summary ?? ''}`,
         subject: policy.subject,
-        expected: `no administrator, iam:*, unconditioned iam:PassRole or sts:AssumeRole on * in a ${kind}`,
+        expected: `no administrator, iam:*, unconditioned iam:PassRole or sts:AssumeRole on * in a Batch role`,
         actual: `${policy.label}${policy.allowed ? ' (allowed by the baseline)' : ' (not in the baseline)'}: ${grants.map((g) => g.summary).join('; ')}`,
         remediation: policy.remove,
       };

@@ -1,0 +1,8 @@
+import { BATCH_INVENTORY_PERMISSIONS } from './batch-inventory.js';
+import { IAM_READER_PERMISSIONS } from './iam-reader.js';
+import { IDENTITY_PERMISSIONS } from './identity.js';
+
+/** Every IAM action an audit calls: the union of what each adapter declares, sorted. */
+export const AUDIT_PERMISSIONS: readonly string[] = [
+  ...new Set<string>([...IDENTITY_PERMISSIONS, ...BATCH_INVENTORY_PERMISSIONS, ...IAM_READER_PERMISSIONS]),
+].sort();
