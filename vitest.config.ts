@@ -6,6 +6,9 @@ const env = {
   AWS_EC2_METADATA_DISABLED: 'true',
   AWS_CONFIG_FILE: '/nonexistent/aws-config',
   AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+  // Powertools writes through console in dev mode (so tests can read it); metrics stay on.
+  POWERTOOLS_DEV: 'true',
+  POWERTOOLS_METRICS_DISABLED: 'false',
 };
 
 export default defineConfig({

@@ -1,18 +1,12 @@
-// Bundles the CLI (and, when present, the Lambda handler) with esbuild into dist/.
-import { existsSync } from 'node:fs';
+// Bundles the CLI (for Node.js 20 and later) and the Lambda handler (for the nodejs22.x runtime) into dist/.
 import { build } from 'esbuild';
 
-const entryPoints = { cli: 'src/cli/bin.ts' };
-if (existsSync('src/lambda/main.ts')) entryPoints.handler = 'src/lambda/main.ts';
-
-await build({
-  entryPoints,
+const common = {
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
   minify: true,
   treeShaking: true,
   sourcemap: true,
@@ -21,4 +15,9 @@ await build({
   // Some CommonJS dependencies call require(); ESM bundles need it defined.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
-});
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: { cli: 'src/cli/bin.ts' }, target: 'node20' }),
+  build({ ...common, entryPoints: { handler: 'src/lambda/main.ts' }, target: 'node22' }),
+]);

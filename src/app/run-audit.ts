@@ -10,6 +10,8 @@ import { TOOL } from '../version.js';
 export interface AuditOptions {
   readonly regions: readonly string[];
   readonly baseline: Baseline;
+  /** Audit only these compute environments (names or ARNs); one that is not found is a report error. */
+  readonly computeEnvironments?: readonly string[];
   readonly signal?: AbortSignal;
   /** Called with one-line progress messages (the CLI prints them on stderr). */
   readonly onProgress?: (message: string) => void;
@@ -20,6 +22,26 @@ const describeError = (error: unknown): { code: string; message: string } => {
   const e = error as { name?: string; message?: string; cause?: { name?: string; message?: string } };
   const inner = e.cause ?? e;
   return { code: inner.name ?? 'Error', message: inner.message ?? String(error) };
+};
+
+const selectComputeEnvironments = (
+  all: ComputeEnvironment[],
+  wanted: readonly string[] | undefined,
+  errors: AuditError[],
+): ComputeEnvironment[] => {
+  if (wanted === undefined) return all;
+  const selected = all.filter((ce) => wanted.includes(ce.name) || wanted.includes(ce.arn));
+  for (const name of wanted) {
+    if (!all.some((ce) => ce.name === name || ce.arn === name)) {
+      errors.push({
+        operation: 'batch:DescribeComputeEnvironments',
+        resource: { type: 'compute-environment', name },
+        code: 'NotFound',
+        message: 'no compute environment of that name or ARN in the audited regions',
+      });
+    }
+  }
+  return selected;
 };
 
 /**
@@ -53,7 +75,7 @@ export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promis
       }
     }),
   );
-  const computeEnvironments = perRegion.flat();
+  const computeEnvironments = selectComputeEnvironments(perRegion.flat(), options.computeEnvironments, errors);
 
   const plan = planReferences(computeEnvironments, options.baseline.serviceLinkedRole.name);
   progress(`Reading ${plan.roles.size} referenced roles and ${plan.instanceProfiles.size} instance profiles from IAM`);

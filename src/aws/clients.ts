@@ -1,5 +1,6 @@
 import { BatchClient } from '@aws-sdk/client-batch';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 
 /**
@@ -16,3 +17,6 @@ export const createBatchClient = (region: string): BatchClient => new BatchClien
 
 /** An STS client for the identity check; two attempts, so a wrong endpoint fails fast. */
 export const createStsClient = (region: string): STSClient => new STSClient({ region, maxAttempts: 2 });
+
+/** An SNS client for the topic's region. */
+export const createSnsClient = (region: string): SNSClient => new SNSClient({ region, maxAttempts: 5 });

@@ -7,6 +7,7 @@ import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import type { Report } from '../domain/report.js';
 import { ConfigError } from '../errors.js';
 import type { AuditPorts } from '../ports.js';
+import { parseRegionList } from '../regions.js';
 import { NO_COLOUR, type Palette, renderText } from '../render/text.js';
 import { TOOL } from '../version.js';
 
@@ -40,8 +41,6 @@ Credentials come from the standard AWS chain (AWS_PROFILE, environment, SSO, ins
 AWS_ENDPOINT_URL points every client at another endpoint.
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or configuration error, 3 audit incomplete.
 `;
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 /** Parsed and validated `audit` options. */
 export interface AuditArgs {
@@ -91,20 +90,7 @@ export const parseCli = (
   if (!regionList) {
     throw new ConfigError('No region given: pass --regions us-east-1[,eu-west-1] or set AWS_REGION.');
   }
-  const regions = [
-    ...new Set(
-      regionList
-        .split(',')
-        .map((r) => r.trim())
-        .filter(Boolean),
-    ),
-  ];
-  if (regions.length === 0) throw new ConfigError('--regions is empty: name at least one region, e.g. us-east-1.');
-  for (const region of regions) {
-    if (!REGION.test(region)) {
-      throw new ConfigError(`"${region}" is not an AWS region name (expected something like us-east-1 or eu-west-2).`);
-    }
-  }
+  const regions = parseRegionList(regionList, values.regions ? '--regions' : 'AWS_REGION');
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new ConfigError(`--format must be text or json, not "${format}".`);
   const failOn = values['fail-on'] ?? 'medium';

@@ -19,6 +19,10 @@ export interface Report {
   };
   readonly findings: readonly Finding[];
   readonly errors: readonly AuditError[];
+  /** Set only in an alert that had to leave the least severe findings out to fit the SNS size limit. */
+  readonly omittedFindings?: number;
+  /** Set only in an alert that had to leave read errors out to fit the SNS size limit. */
+  readonly omittedErrors?: number;
 }
 
 /** Collects the errors recorded in a snapshot, instance profiles first. */

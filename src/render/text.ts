@@ -1,4 +1,4 @@
-import { SEVERITIES, type Severity } from '../domain/model.js';
+import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import type { Report } from '../domain/report.js';
 
 /** Colour functions; identity functions when colour is off. */
@@ -48,8 +48,16 @@ export const severityCounts = (report: Report): string =>
     .map((s) => `${report.summary.bySeverity[s]} ${s}`)
     .join(', ');
 
+/** What a text rendering shows beyond the report itself. */
+export interface TextOptions {
+  /** List only findings at or above this severity; the rest are counted in one line. */
+  readonly minSeverity?: Severity;
+  /** Extra lines after the summary, e.g. that findings were left out to fit a message. */
+  readonly notes?: readonly string[];
+}
+
 /** Renders the report for a terminal or a plain-text mail body: summary, then findings grouped by severity, then errors. */
-export const renderText = (report: Report, colour: Palette = NO_COLOUR): string => {
+export const renderText = (report: Report, colour: Palette = NO_COLOUR, options: TextOptions = {}): string => {
   const lines: string[] = [];
   const { summary } = report;
   lines.push(
@@ -70,7 +78,15 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR): string 
   } else if (summary.findings === 0) {
     lines.push(colour.green('No drift found.'));
   }
-  for (const severity of SEVERITIES) {
+  for (const note of options.notes ?? []) lines.push(note);
+  const shown = SEVERITIES.filter((s) => options.minSeverity === undefined || atOrAbove(s, options.minSeverity));
+  const hidden = report.findings.filter((f) => !shown.includes(f.severity)).length;
+  if (hidden > 0) {
+    lines.push(
+      `${hidden} finding${hidden === 1 ? '' : 's'} below ${options.minSeverity} are listed in the JSON report only.`,
+    );
+  }
+  for (const severity of shown) {
     const group = report.findings.filter((f) => f.severity === severity);
     if (group.length === 0) continue;
     const paint = colour[SEVERITY_COLOUR[severity]];

@@ -1,0 +1,44 @@
+import { SEVERITIES, type Severity } from '../domain/model.js';
+import { ConfigError } from '../errors.js';
+import { parseRegionList } from '../regions.js';
+
+/** The function's configuration, read from its environment once, at cold start. */
+export interface LambdaConfig {
+  readonly topicArn: string;
+  readonly regions: readonly string[];
+  readonly minSeverity: Severity;
+  /** `findings`: publish when a finding reaches the threshold or the audit is incomplete; `always`: every run. */
+  readonly alertMode: 'findings' | 'always';
+  /** Time kept back from the Lambda timeout to publish a partial report. */
+  readonly reserveMs: number;
+}
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/** Parses and validates the environment; every error names the variable and what it expects. */
+export const parseLambdaConfig = (env: Readonly<Record<string, string | undefined>>): LambdaConfig => {
+  const topicArn = env.TOPIC_ARN?.trim();
+  if (!topicArn) throw new ConfigError('TOPIC_ARN is not set: give the ARN of the SNS topic that receives alerts.');
+  if (!TOPIC_ARN.test(topicArn)) {
+    throw new ConfigError(`TOPIC_ARN "${topicArn}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME).`);
+  }
+  const regionList = env.AUDIT_REGIONS?.trim() || env.AWS_REGION;
+  if (!regionList)
+    throw new ConfigError('AUDIT_REGIONS is not set and AWS_REGION is missing: name the regions to audit.');
+  const regions = parseRegionList(regionList, env.AUDIT_REGIONS?.trim() ? 'AUDIT_REGIONS' : 'AWS_REGION');
+  const minSeverity = (env.ALERT_MIN_SEVERITY?.trim() || 'medium') as Severity;
+  if (!SEVERITIES.includes(minSeverity)) {
+    throw new ConfigError(
+      `ALERT_MIN_SEVERITY must be one of ${SEVERITIES.join(', ')}, not "${env.ALERT_MIN_SEVERITY}".`,
+    );
+  }
+  const alertMode = env.ALERT_MODE?.trim() || 'findings';
+  if (alertMode !== 'findings' && alertMode !== 'always') {
+    throw new ConfigError(`ALERT_MODE must be "findings" or "always", not "${env.ALERT_MODE}".`);
+  }
+  const reserve = env.DEADLINE_RESERVE_SECONDS?.trim() || '20';
+  if (!/^\d+$/.test(reserve)) {
+    throw new ConfigError(`DEADLINE_RESERVE_SECONDS must be a whole number of seconds, not "${reserve}".`);
+  }
+  return { topicArn, regions, minSeverity, alertMode, reserveMs: Number(reserve) * 1000 };
+};

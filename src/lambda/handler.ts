@@ -1,0 +1,142 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { runAudit } from '../app/run-audit.js';
+import type { AlertPublisher } from '../aws/sns-publisher.js';
+import type { Baseline } from '../domain/baseline.js';
+import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
+import type { Report } from '../domain/report.js';
+import { BatchIamDriftError } from '../errors.js';
+import type { AuditPorts } from '../ports.js';
+import { alertBytes, buildAlert } from '../render/alert.js';
+import type { LambdaConfig } from './config.js';
+import { parseEvent } from './event.js';
+
+/** What the handler returns: enough for `aws lambda invoke` and for a failure destination to read. */
+export interface AuditSummary {
+  readonly trigger: 'schedule' | 'on-demand';
+  readonly account: string;
+  readonly regions: readonly string[];
+  readonly complete: boolean;
+  readonly computeEnvironments: number;
+  readonly roles: number;
+  readonly findings: number;
+  readonly bySeverity: Readonly<Record<Severity, number>>;
+  readonly errors: number;
+  readonly published: boolean;
+  /** Why nothing was published, when nothing was. */
+  readonly notPublishedBecause?: string;
+  readonly messageId?: string;
+  readonly messageBytes: number;
+  readonly omittedFindings: number;
+}
+
+/** Everything the handler uses, built once per container by `main.ts` (tests build their own). */
+export interface HandlerDeps {
+  readonly config: LambdaConfig;
+  readonly ports: AuditPorts;
+  readonly publisher: AlertPublisher;
+  readonly baseline: Baseline;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** Raised into the audit's signal when the function is about to time out. */
+export class DeadlineError extends BatchIamDriftError {}
+
+const shouldPublish = (report: Report, config: LambdaConfig, minSeverity: Severity): string | undefined => {
+  if (config.alertMode === 'always') return undefined;
+  if (!report.complete) return undefined;
+  if (report.findings.some((f) => atOrAbove(f.severity, minSeverity))) return undefined;
+  return `no finding at or above ${minSeverity} and ALERT_MODE is findings`;
+};
+
+const METRIC_NAMES: Record<Severity, string> = {
+  critical: 'FindingsCritical',
+  high: 'FindingsHigh',
+  medium: 'FindingsMedium',
+  low: 'FindingsLow',
+  info: 'FindingsInfo',
+};
+
+/**
+ * The scheduled and on-demand audit: parse the event, run the audit with a deadline ahead of the
+ * Lambda timeout, publish one SNS alert, record metrics. A malformed event throws before any audit;
+ * a failed publish throws so Lambda's retries and failure destination see it.
+ */
+export const createHandler = (deps: HandlerDeps) => {
+  const { config, logger, metrics } = deps;
+  const audit = async (event: unknown, context: Context): Promise<AuditSummary> => {
+    const request = parseEvent(event, { regions: config.regions, minSeverity: config.minSeverity });
+    logger.info('audit started', { trigger: request.trigger, regions: request.regions, dryRun: request.dryRun });
+
+    const controller = new AbortController();
+    const budget = context.getRemainingTimeInMillis() - config.reserveMs;
+    const timer = setTimeout(
+      () =>
+        controller.abort(new DeadlineError(`stopped reading ${config.reserveMs / 1000} s before the Lambda timeout`)),
+      Math.max(0, budget),
+    );
+    const started = Date.now();
+    let report: Report;
+    try {
+      report = await runAudit(deps.ports, {
+        regions: request.regions,
+        baseline: deps.baseline,
+        signal: controller.signal,
+        ...(request.computeEnvironments ? { computeEnvironments: request.computeEnvironments } : {}),
+        onProgress: (message) => logger.debug(message),
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+
+    for (const severity of SEVERITIES) {
+      metrics.addMetric(METRIC_NAMES[severity], MetricUnit.Count, report.summary.bySeverity[severity]);
+    }
+    metrics.addMetric('AuditRuns', MetricUnit.Count, 1);
+    metrics.addMetric('RolesAudited', MetricUnit.Count, report.summary.roles);
+    metrics.addMetric('AuditErrors', MetricUnit.Count, report.errors.length);
+    metrics.addMetric('AuditDuration', MetricUnit.Milliseconds, Date.now() - started);
+    for (const error of report.errors) logger.warn('could not read', { ...error });
+
+    const alert = buildAlert(report, { minSeverity: request.minSeverity });
+    const skip = request.dryRun ? 'dryRun' : shouldPublish(report, config, request.minSeverity);
+    let messageId: string | undefined;
+    if (skip === undefined) {
+      try {
+        messageId = await deps.publisher.publish(config.topicArn, alert);
+      } catch (error) {
+        logger.error('publish failed', { topicArn: config.topicArn, error: error as Error });
+        throw new BatchIamDriftError(`Could not publish the alert to ${config.topicArn}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    }
+    metrics.addMetric('AlertsPublished', MetricUnit.Count, messageId === undefined ? 0 : 1);
+    const summary: AuditSummary = {
+      trigger: request.trigger,
+      account: report.account,
+      regions: report.regions,
+      complete: report.complete,
+      computeEnvironments: report.summary.computeEnvironments,
+      roles: report.summary.roles,
+      findings: report.summary.findings,
+      bySeverity: report.summary.bySeverity,
+      errors: report.errors.length,
+      published: messageId !== undefined,
+      ...(skip === undefined ? {} : { notPublishedBecause: skip }),
+      ...(messageId === undefined ? {} : { messageId }),
+      messageBytes: alertBytes(alert),
+      omittedFindings: alert.omittedFindings,
+    };
+    logger.info('audit finished', { ...summary });
+    return summary;
+  };
+  return middy(audit)
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+};

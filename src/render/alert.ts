@@ -1,0 +1,217 @@
+import type { Finding } from '../domain/finding.js';
+import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
+import type { Report } from '../domain/report.js';
+import { renderText, severityCounts } from './text.js';
+
+/** SNS's limit for one message, attributes included (256 KiB). */
+export const SNS_MAX_BYTES = 262_144;
+
+/** Subjects must be under 100 characters, with no line breaks or control characters. */
+const SUBJECT_MAX = 99;
+
+/** Slack renders a section of at most 3,000 characters; the Chatbot card's description is one. */
+const SLACK_DESCRIPTION_MAX = 3_000;
+const SLACK_TITLE_MAX = 200;
+const SLACK_TOP_FINDINGS = 10;
+const SLACK_NEXT_STEPS = 5;
+
+/** A string-valued SNS message attribute, as the SDK's Publish takes it. */
+export interface AlertAttribute {
+  readonly DataType: 'String' | 'Number' | 'String.Array';
+  readonly StringValue: string;
+}
+
+/** One SNS message that serves every subscriber: people by email and Slack, machines by SQS and Lambda. */
+export interface Alert {
+  readonly subject: string;
+  /** The JSON for `MessageStructure: 'json'`: keys `default`, `email`, `sqs`, `lambda`, `https`. */
+  readonly message: string;
+  readonly attributes: Readonly<Record<string, AlertAttribute>>;
+  /** Findings that did not fit within the SNS size limit (the least severe). */
+  readonly omittedFindings: number;
+}
+
+/** What an alert includes. */
+export interface AlertOptions {
+  /** Findings below this severity are left out of the human formats (they stay in the JSON report). */
+  readonly minSeverity: Severity;
+  readonly maxBytes?: number;
+}
+
+/** Keeps printable ASCII only: Subject must have no control characters, and some mail clients mangle the rest. */
+export const asciiSubject = (text: string): string =>
+  text
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trim()
+    .slice(0, SUBJECT_MAX);
+
+/**
+ * Role names, policy text and status reasons are untrusted: escape what Slack treats as markup
+ * (`&`, `<`, `>` make links and mentions) and what Markdown treats as formatting, and drop control characters.
+ */
+export const slackEscape = (text: string): string =>
+  text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_~|[\]#])/g, '\\$1');
+
+const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+const highestSeverity = (findings: readonly Finding[]): Severity | 'none' =>
+  SEVERITIES.find((s) => findings.some((f) => f.severity === s)) ?? 'none';
+
+const shortName = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
+
+/** The one-line subject: counts by severity at or above the threshold, or that the audit is incomplete or clean. */
+export const alertSubject = (report: Report, minSeverity: Severity): string => {
+  const counts = SEVERITIES.filter((s) => atOrAbove(s, minSeverity) && report.summary.bySeverity[s] > 0)
+    .map((s) => `${report.summary.bySeverity[s]} ${s}`)
+    .join(', ');
+  const status = report.complete ? '' : 'INCOMPLETE audit: ';
+  return asciiSubject(`[batch-iam-drift] ${status}${counts || 'no drift'} in ${report.account}`);
+};
+
+const slackPayload = (report: Report, shown: readonly Finding[], omitted: number) => {
+  const counts = severityCounts(report) || 'no drift';
+  const title = clip(
+    `${report.complete ? '' : ':warning: INCOMPLETE audit, '}batch-iam-drift: ${counts} in ${report.account}`,
+    SLACK_TITLE_MAX,
+  );
+  const top = shown.slice(0, SLACK_TOP_FINDINGS);
+  const lines = top.map(
+    (f) =>
+      `*${f.severity.toUpperCase()}* \`${f.rule}\` ${slackEscape(f.title)} (${f.computeEnvironments.length} compute environment${f.computeEnvironments.length === 1 ? '' : 's'})`,
+  );
+  const more = shown.length - top.length + omitted;
+  if (more > 0) lines.push(`…and ${more} more finding${more === 1 ? '' : 's'} in the email and the JSON report.`);
+  if (!report.complete) {
+    lines.push(
+      `*Could not read ${report.errors.length} item${report.errors.length === 1 ? '' : 's'}:* ${report.errors
+        .slice(0, 3)
+        .map((e) => `${e.operation} ${slackEscape(e.resource.name)} (${slackEscape(e.code)})`)
+        .join('; ')}`,
+    );
+  }
+  if (lines.length === 0) lines.push('No drift at or above the alert threshold.');
+  let description = '';
+  for (const line of lines) {
+    const next = description ? `${description}\n${line}` : line;
+    if (next.length > SLACK_DESCRIPTION_MAX) break;
+    description = next;
+  }
+  const nextSteps = [...new Set(top.map((f) => clip(f.remediation, 300)))].slice(0, SLACK_NEXT_STEPS).map(slackEscape);
+  return {
+    version: '1.0',
+    source: 'custom',
+    id: `${report.account}-${report.startedAt}`,
+    content: {
+      textType: 'client-markdown',
+      title: slackEscape(title),
+      description,
+      nextSteps,
+      keywords: [...new Set(shown.map((f) => f.rule))].slice(0, 5),
+    },
+    metadata: {
+      threadId: `batch-iam-drift-${report.account}`,
+      summary: clip(`batch-iam-drift: ${counts} in ${report.account}`, 200),
+      eventType: report.complete ? 'BatchIamDriftAudit' : 'BatchIamDriftAuditIncomplete',
+      relatedResources: [...new Set(top.map((f) => f.resource.arn))],
+      additionalContext: {
+        account: report.account,
+        regions: report.regions.join(','),
+        complete: String(report.complete),
+        findings: String(report.summary.findings),
+      },
+    },
+  };
+};
+
+const attributeBytes = (attributes: Record<string, AlertAttribute>): number =>
+  Object.entries(attributes).reduce(
+    (sum, [name, a]) =>
+      sum + Buffer.byteLength(name) + Buffer.byteLength(a.DataType) + Buffer.byteLength(a.StringValue),
+    0,
+  );
+
+const compose = (report: Report, options: AlertOptions, keep: number, keepErrors = report.errors.length): Alert => {
+  const omittedFindings = report.findings.length - keep;
+  const omittedErrors = report.errors.length - keepErrors;
+  const kept = report.findings.slice(0, keep);
+  const trimmed: Report = {
+    ...report,
+    findings: kept,
+    errors: report.errors.slice(0, keepErrors),
+    ...(omittedFindings > 0 ? { omittedFindings } : {}),
+    ...(omittedErrors > 0 ? { omittedErrors } : {}),
+  };
+  const shown = kept.filter((f) => atOrAbove(f.severity, options.minSeverity));
+  const notes = [
+    ...(omittedFindings > 0
+      ? [
+          `${omittedFindings} least severe finding${omittedFindings === 1 ? ' was' : 's were'} left out to fit the SNS message limit; run batch-iam-drift audit for all of them.`,
+        ]
+      : []),
+    ...(omittedErrors > 0 ? [`${omittedErrors} more read errors were left out to fit the SNS message limit.`] : []),
+  ];
+  const email = renderText(trimmed, undefined, { minSeverity: options.minSeverity, notes });
+  const json = JSON.stringify(trimmed);
+  const message = JSON.stringify({
+    default: email,
+    email,
+    sqs: json,
+    lambda: json,
+    https: JSON.stringify(slackPayload(trimmed, shown, omittedFindings)),
+  });
+  const attributes: Record<string, AlertAttribute> = {
+    severity: { DataType: 'String', StringValue: highestSeverity(report.findings) },
+    findingCount: { DataType: 'Number', StringValue: String(report.findings.length) },
+    account: { DataType: 'String', StringValue: report.account },
+    complete: { DataType: 'String', StringValue: String(report.complete) },
+    rules: {
+      DataType: 'String.Array',
+      StringValue: JSON.stringify([...new Set(report.findings.map((f) => f.rule))].sort()),
+    },
+  };
+  return { subject: alertSubject(report, options.minSeverity), message, attributes, omittedFindings };
+};
+
+/** The size SNS counts for a message: body, subject and attributes. */
+export const alertBytes = (alert: Alert): number =>
+  Buffer.byteLength(alert.message) + Buffer.byteLength(alert.subject) + attributeBytes({ ...alert.attributes });
+
+/** The largest `n` in [0, total] for which `make(n)` fits, by binary search; `undefined` when even 0 does not. */
+const largestFitting = (total: number, max: number, make: (n: number) => Alert): Alert | undefined => {
+  let low = 0;
+  let high = total;
+  let best: Alert | undefined;
+  while (low <= high) {
+    const mid = Math.floor((low + high) / 2);
+    const candidate = make(mid);
+    if (alertBytes(candidate) <= max) {
+      best = candidate;
+      low = mid + 1;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return best;
+};
+
+/**
+ * Builds the one SNS message for a run. When everything does not fit in `maxBytes`, the most severe
+ * findings are kept (then, if need be, the first read errors) and the message says how many were left
+ * out; attributes and the subject always describe the whole report.
+ */
+export const buildAlert = (report: Report, options: AlertOptions): Alert => {
+  const max = options.maxBytes ?? SNS_MAX_BYTES;
+  // Findings are sorted most severe first, so keeping a prefix keeps the most severe.
+  const withFindings = largestFitting(report.findings.length, max, (n) => compose(report, options, n));
+  if (withFindings) return withFindings;
+  const withErrors = largestFitting(report.errors.length, max, (n) => compose(report, options, 0, n));
+  if (withErrors) return withErrors;
+  throw new RangeError(`An alert for account ${report.account} does not fit in ${max} bytes even without findings`);
+};

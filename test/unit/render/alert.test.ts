@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../../src/domain/finding.js';
+import { SEVERITIES, type Severity } from '../../../src/domain/model.js';
+import { countBySeverity, type Report } from '../../../src/domain/report.js';
+import { alertBytes, asciiSubject, buildAlert, SNS_MAX_BYTES, slackEscape } from '../../../src/render/alert.js';
+import { reportSchemaErrors } from '../../support/schema.js';
+
+const finding = (i: number, severity: Severity, title = `finding ${i}`): Finding => ({
+  id: i.toString(16).padStart(16, '0'),
+  rule: 'managed-policy-unexpected',
+  severity,
+  title,
+  resource: { type: 'role', arn: `arn:aws:iam::123456789012:role/role-${i}`, name: `role-${i}` },
+  roleKind: 'instance-role',
+  subject: 'arn:aws:iam::aws:policy/AmazonS3FullAccess',
+  computeEnvironments: [`arn:aws:batch:us-east-1:123456789012:compute-environment/ce-${i}`],
+  expected: 'managed policies: AmazonEC2ContainerServiceforEC2Role',
+  actual: 'arn:aws:iam::aws:policy/AmazonS3FullAccess is also attached',
+  remediation: `aws iam detach-role-policy --role-name role-${i} --policy-arn arn:aws:iam::aws:policy/AmazonS3FullAccess`,
+});
+
+const reportOf = (findings: Finding[], extra: Partial<Report> = {}): Report => {
+  const sorted = [...findings].sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
+  return {
+    schemaVersion: 1,
+    tool: { name: 'batch-iam-drift', version: '0.1.0' },
+    account: '123456789012',
+    regions: ['us-east-1'],
+    startedAt: '2026-11-29T03:00:00.000Z',
+    finishedAt: '2026-11-29T03:00:05.000Z',
+    complete: true,
+    summary: { computeEnvironments: 3, roles: 2, findings: sorted.length, bySeverity: countBySeverity(sorted) },
+    findings: sorted,
+    errors: [],
+    ...extra,
+  };
+};
+
+const parts = (message: string) =>
+  JSON.parse(message) as Record<'default' | 'email' | 'sqs' | 'lambda' | 'https', string>;
+
+describe('buildAlert', () => {
+  it('serves people and machines from one message', () => {
+    // Prepare
+    const report = reportOf([finding(1, 'critical'), finding(2, 'high'), finding(3, 'low')]);
+    // Act
+    const alert = buildAlert(report, { minSeverity: 'medium' });
+    // Assess
+    const m = parts(alert.message);
+    expect(alert.subject).toBe('[batch-iam-drift] 1 critical, 1 high in 123456789012');
+    expect(m.email).toBe(m.default);
+    expect(m.email).toMatch(/CRITICAL \(1\)[\s\S]*HIGH \(1\)/);
+    expect(m.email).toMatch(/1 finding below medium are listed in the JSON report only/);
+    expect(m.email).not.toMatch(/LOW \(1\)/);
+    expect(JSON.parse(m.sqs)).toEqual(report);
+    expect(m.lambda).toBe(m.sqs);
+    const slack = JSON.parse(m.https);
+    expect(slack).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' } });
+    expect(slack.content.description).toMatch(/^\*CRITICAL\* `managed-policy-unexpected` finding 1/);
+    expect(slack.content.nextSteps[0]).toMatch(/^aws iam detach-role-policy --role-name role-1/);
+    expect(alert.attributes).toEqual({
+      severity: { DataType: 'String', StringValue: 'critical' },
+      findingCount: { DataType: 'Number', StringValue: '3' },
+      account: { DataType: 'String', StringValue: '123456789012' },
+      complete: { DataType: 'String', StringValue: 'true' },
+      rules: { DataType: 'String.Array', StringValue: '["managed-policy-unexpected"]' },
+    });
+  });
+
+  it('says "no drift" and "INCOMPLETE" in the subject when they apply', () => {
+    expect(buildAlert(reportOf([]), { minSeverity: 'medium' }).subject).toBe(
+      '[batch-iam-drift] no drift in 123456789012',
+    );
+    const incomplete = reportOf([], {
+      complete: false,
+      errors: [
+        { operation: 'iam:GetRole', resource: { type: 'role', name: 'r' }, code: 'AccessDenied', message: 'no' },
+      ],
+    });
+    const alert = buildAlert(incomplete, { minSeverity: 'medium' });
+    expect(alert.subject).toBe('[batch-iam-drift] INCOMPLETE audit: no drift in 123456789012');
+    expect(parts(alert.message).email).toMatch(/AUDIT INCOMPLETE/);
+    expect(JSON.parse(parts(alert.message).https).content.description).toMatch(
+      /Could not read 1 item:\* iam:GetRole r/,
+    );
+  });
+
+  it('keeps the most severe findings and says how many were left out when the report exceeds 256 KB', () => {
+    // Prepare
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      finding(i, i < 5 ? 'critical' : i < 1000 ? 'high' : 'low', `finding ${i} ${'x'.repeat(80)}`),
+    );
+    // Act
+    const alert = buildAlert(reportOf(many), { minSeverity: 'low' });
+    // Assess
+    expect(alertBytes(alert)).toBeLessThanOrEqual(SNS_MAX_BYTES);
+    expect(alert.omittedFindings).toBeGreaterThan(0);
+    const report = JSON.parse(parts(alert.message).sqs);
+    expect(report.omittedFindings).toBe(alert.omittedFindings);
+    expect(report.findings.length + alert.omittedFindings).toBe(3000);
+    expect(report.findings.slice(0, 5).every((f: Finding) => f.severity === 'critical')).toBe(true);
+    expect(reportSchemaErrors(report)).toEqual([]);
+    expect(parts(alert.message).email).toMatch(/least severe findings were left out to fit the SNS message limit/);
+    expect(alert.attributes.findingCount?.StringValue).toBe('3000');
+  });
+
+  it('trims read errors too when even no finding fits', () => {
+    const errors = Array.from({ length: 2000 }, (_, i) => ({
+      operation: 'iam:GetRole',
+      resource: { type: 'role' as const, name: `role-${i}` },
+      code: 'AccessDenied',
+      message: `User is not authorized to perform iam:GetRole on role-${i} ${'y'.repeat(100)}`,
+    }));
+    const alert = buildAlert(reportOf([], { complete: false, errors }), { minSeverity: 'medium' });
+    expect(alertBytes(alert)).toBeLessThanOrEqual(SNS_MAX_BYTES);
+    expect(JSON.parse(parts(alert.message).sqs).omittedErrors).toBeGreaterThan(0);
+  });
+
+  it('escapes untrusted text in the Slack payload and keeps its description within Slack limits', () => {
+    const hostile = finding(1, 'critical', 'role <!channel> *pwned* `x` [link](http://evil)\u0007');
+    const many = [hostile, ...Array.from({ length: 40 }, (_, i) => finding(i + 2, 'high', 'y'.repeat(500)))];
+    const slack = JSON.parse(parts(buildAlert(reportOf(many), { minSeverity: 'medium' }).message).https);
+    expect(slack.content.description).toContain('role &lt;!channel&gt; \\*pwned\\* \\`x\\` \\[link\\](http://evil)');
+    expect(slack.content.description).not.toContain('\u0007');
+    expect(slack.content.description.length).toBeLessThanOrEqual(3000);
+    expect(slack.content.nextSteps.length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('asciiSubject', () => {
+  it('keeps printable ASCII on one line under 100 characters', () => {
+    const subject = asciiSubject(`[batch-iam-drift] r\u00f4le\nnext\u0000 ${'z'.repeat(200)}`);
+    expect(subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+    expect(subject.startsWith('[batch-iam-drift] r?le next?')).toBe(true);
+  });
+});
+
+describe('slackEscape', () => {
+  it.each([
+    ['<@U123>', '&lt;@U123&gt;'],
+    ['a & b', 'a &amp; b'],
+    ['_under_ ~strike~', '\\_under\\_ \\~strike\\~'],
+  ])('escapes %s', (input, output) => {
+    expect(slackEscape(input)).toBe(output);
+  });
+});
