@@ -2,12 +2,15 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { runAudit } from '../app/run-audit.js';
+import { isTopicArn } from '../arns.js';
+import type { AlertPublisher } from '../aws/sns-publisher.js';
 import { AWS_DEFAULT_BASELINE } from '../domain/baseline.js';
 import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import type { Report } from '../domain/report.js';
 import { ConfigError } from '../errors.js';
 import type { AuditPorts } from '../ports.js';
 import { parseRegionList } from '../regions.js';
+import { buildAlert } from '../render/alert.js';
 import { NO_COLOUR, type Palette, renderText } from '../render/text.js';
 import { TOOL } from '../version.js';
 
@@ -21,8 +24,11 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
-/** Builds the AWS adapters for an audit; tests replace it with fakes. */
-export type PortsFactory = (options: { homeRegion: string; endpoint?: string | undefined }) => AuditPorts;
+/** Builds the AWS adapters; tests replace them with fakes. */
+export interface CliDeps {
+  readonly createPorts: (options: { homeRegion: string; endpoint?: string | undefined }) => AuditPorts;
+  readonly createPublisher: () => AlertPublisher;
+}
 
 export const USAGE = `Usage: batch-iam-drift audit [options]
 
@@ -33,6 +39,7 @@ Options:
   --format text|json   output format (default: text)
   --output FILE        write the report to FILE instead of standard output
   --fail-on SEVERITY   exit 1 when a finding is at or above it: ${SEVERITIES.join('|')} (default: medium)
+  --publish TOPIC_ARN  also publish the alert the Lambda would send (findings at or above --fail-on)
   --quiet              no progress messages on standard error
   -h, --help           show this help
   -v, --version        show the version
@@ -49,6 +56,7 @@ export interface AuditArgs {
   readonly output?: string | undefined;
   readonly failOn: Severity;
   readonly quiet: boolean;
+  readonly publish?: string | undefined;
 }
 
 /** Parses the command line; throws ConfigError with a message a user can act on. */
@@ -67,6 +75,7 @@ export const parseCli = (
         format: { type: 'string' },
         output: { type: 'string' },
         'fail-on': { type: 'string' },
+        publish: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -97,9 +106,19 @@ export const parseCli = (
   if (!(SEVERITIES as readonly string[]).includes(failOn)) {
     throw new ConfigError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${failOn}".`);
   }
+  if (values.publish !== undefined && !isTopicArn(values.publish)) {
+    throw new ConfigError(`--publish "${values.publish}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME).`);
+  }
   return {
     command: 'audit',
-    args: { regions, format, output: values.output, failOn: failOn as Severity, quiet: values.quiet ?? false },
+    args: {
+      regions,
+      format,
+      output: values.output,
+      failOn: failOn as Severity,
+      quiet: values.quiet ?? false,
+      publish: values.publish,
+    },
   };
 };
 
@@ -116,7 +135,7 @@ const palette = (enabled: boolean): Palette => {
 };
 
 /** Runs the CLI and returns its exit code. Never calls process.exit, so tests can run it in-process. */
-export const runCli = async (argv: readonly string[], io: CliIo, createPorts: PortsFactory): Promise<number> => {
+export const runCli = async (argv: readonly string[], io: CliIo, deps: CliDeps): Promise<number> => {
   let request: ReturnType<typeof parseCli>;
   try {
     request = parseCli(argv, io.env);
@@ -136,7 +155,7 @@ export const runCli = async (argv: readonly string[], io: CliIo, createPorts: Po
   const progress = args.quiet ? undefined : (message: string) => io.stderr.write(`${message}\n`);
   let report: Report;
   try {
-    const ports = createPorts({ homeRegion: args.regions[0] ?? 'us-east-1', endpoint: io.env.AWS_ENDPOINT_URL });
+    const ports = deps.createPorts({ homeRegion: args.regions[0] ?? 'us-east-1', endpoint: io.env.AWS_ENDPOINT_URL });
     report = await runAudit(ports, {
       regions: args.regions,
       baseline: AWS_DEFAULT_BASELINE,
@@ -162,6 +181,17 @@ export const runCli = async (argv: readonly string[], io: CliIo, createPorts: Po
     progress?.(`Report written to ${args.output}`);
   } else {
     io.stdout.write(text);
+  }
+  if (args.publish) {
+    try {
+      const messageId = await deps
+        .createPublisher()
+        .publish(args.publish, buildAlert(report, { minSeverity: args.failOn }));
+      progress?.(`Alert published to ${args.publish} (message ${messageId})`);
+    } catch (error) {
+      io.stderr.write(`batch-iam-drift: could not publish to ${args.publish}: ${(error as Error).message}\n`);
+      return EXIT.usage;
+    }
   }
   return exitCodeFor(report, args.failOn);
 };

@@ -1,3 +1,4 @@
+import { isTopicArn } from '../arns.js';
 import { SEVERITIES, type Severity } from '../domain/model.js';
 import { ConfigError } from '../errors.js';
 import { parseRegionList } from '../regions.js';
@@ -13,13 +14,11 @@ export interface LambdaConfig {
   readonly reserveMs: number;
 }
 
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-
 /** Parses and validates the environment; every error names the variable and what it expects. */
 export const parseLambdaConfig = (env: Readonly<Record<string, string | undefined>>): LambdaConfig => {
   const topicArn = env.TOPIC_ARN?.trim();
   if (!topicArn) throw new ConfigError('TOPIC_ARN is not set: give the ARN of the SNS topic that receives alerts.');
-  if (!TOPIC_ARN.test(topicArn)) {
+  if (!isTopicArn(topicArn)) {
     throw new ConfigError(`TOPIC_ARN "${topicArn}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME).`);
   }
   const regionList = env.AUDIT_REGIONS?.trim() || env.AWS_REGION;

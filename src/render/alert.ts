@@ -64,8 +64,6 @@ const clip = (text: string, max: number): string => (text.length <= max ? text :
 const highestSeverity = (findings: readonly Finding[]): Severity | 'none' =>
   SEVERITIES.find((s) => findings.some((f) => f.severity === s)) ?? 'none';
 
-const shortName = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
-
 /** The one-line subject: counts by severity at or above the threshold, or that the audit is incomplete or clean. */
 export const alertSubject = (report: Report, minSeverity: Severity): string => {
   const counts = SEVERITIES.filter((s) => atOrAbove(s, minSeverity) && report.summary.bySeverity[s] > 0)

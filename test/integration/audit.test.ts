@@ -10,10 +10,11 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/app/run-audit.js';
 import { createBatchInventory } from '../../src/aws/batch-inventory.js';
-import { createBatchClient, createIamClient, createStsClient } from '../../src/aws/clients.js';
+import { createBatchClient, createIamClient, createSnsClient, createStsClient } from '../../src/aws/clients.js';
 import { createPerRoleIamReader } from '../../src/aws/iam-reader.js';
 import { createStsIdentity } from '../../src/aws/identity.js';
 import { createAwsPorts } from '../../src/aws/ports.js';
+import { createSnsPublisher } from '../../src/aws/sns-publisher.js';
 import { runCli } from '../../src/cli/main.js';
 import { AWS_DEFAULT_BASELINE, type Baseline, overlayBaseline } from '../../src/domain/baseline.js';
 import { reportSchemaErrors } from '../support/schema.js';
@@ -109,7 +110,7 @@ describe('audit against moto', () => {
         stderr: { write: (t: string) => err.push(t) },
         env: process.env,
       },
-      createAwsPorts,
+      { createPorts: createAwsPorts, createPublisher: () => createSnsPublisher(createSnsClient) },
     );
     // Assess
     const report = JSON.parse(out.join(''));
@@ -442,7 +443,7 @@ describe('CLI start-up errors', () => {
     const code = await runCli(
       ['audit', '--regions', 'us-east-1'],
       { stdout: { write: () => true }, stderr: { write: (t: string) => err.push(t) }, env },
-      createAwsPorts,
+      { createPorts: createAwsPorts, createPublisher: () => createSnsPublisher(createSnsClient) },
     );
     return { code, message: err.join('') };
   };

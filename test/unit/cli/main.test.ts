@@ -2,10 +2,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, USAGE } from '../../../src/cli/main.js';
+import type { AlertPublisher } from '../../../src/aws/sns-publisher.js';
+import { type CliDeps, runCli, USAGE } from '../../../src/cli/main.js';
 import type { RoleState } from '../../../src/domain/model.js';
 import { ConfigError } from '../../../src/errors.js';
 import type { AuditPorts } from '../../../src/ports.js';
+import { type Alert, buildAlert } from '../../../src/render/alert.js';
 import { aws, ce, documentedRoles, found, profile, snapshotOf } from '../../support/domain.js';
 import { fakePorts } from '../../support/fake-ports.js';
 import { reportSchemaErrors } from '../../support/schema.js';
@@ -42,10 +44,17 @@ const withAdmin = () => {
   );
 };
 
-const ports =
-  (snapshot = withAdmin()) =>
-  () =>
-    fakePorts({ 'us-east-1': [ce('a')] }, snapshot);
+const sent: Array<{ topicArn: string; alert: Alert }> = [];
+const recordingPublisher: AlertPublisher = {
+  publish: async (topicArn, alert) => {
+    sent.push({ topicArn, alert });
+    return 'm-1';
+  },
+};
+const ports = (snapshot = withAdmin(), publisher = recordingPublisher): CliDeps => ({
+  createPorts: () => fakePorts({ 'us-east-1': [ce('a')] }, snapshot),
+  createPublisher: () => publisher,
+});
 
 describe('runCli', () => {
   it.each([
@@ -70,14 +79,17 @@ describe('runCli', () => {
 
   it('exits 2 with the adapter message when credentials are unusable', async () => {
     const c = capture();
-    const broken = (): AuditPorts => ({
-      ...fakePorts({}, withAdmin()),
-      identity: {
-        whoAmI: async () => {
-          throw new ConfigError('No AWS credentials found. Set AWS_PROFILE.');
+    const broken: CliDeps = {
+      ...ports(),
+      createPorts: (): AuditPorts => ({
+        ...fakePorts({}, withAdmin()),
+        identity: {
+          whoAmI: async () => {
+            throw new ConfigError('No AWS credentials found. Set AWS_PROFILE.');
+          },
         },
-      },
-    });
+      }),
+    };
     expect(await runCli(['audit'], c.io(), broken)).toBe(2);
     expect(c.err.join('')).toBe('batch-iam-drift: No AWS credentials found. Set AWS_PROFILE.\n');
   });
@@ -151,5 +163,36 @@ describe('runCli', () => {
     const piped = capture(false);
     await runCli(['audit'], piped.io(), ports());
     expect(piped.out.join('')).not.toContain('\u001b[');
+  });
+
+  it('publishes exactly the alert the Lambda builds with --publish', async () => {
+    // Prepare
+    sent.length = 0;
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:alerts';
+    const c = capture();
+    // Act
+    const code = await runCli(['audit', '--format', 'json', '--fail-on', 'low', '--publish', topic], c.io(), ports());
+    // Assess
+    expect(code).toBe(1);
+    const report = JSON.parse(c.out.join(''));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.topicArn).toBe(topic);
+    expect(sent[0]?.alert).toEqual(buildAlert(report, { minSeverity: 'low' }));
+    expect(c.err.join('')).toMatch(/Alert published to arn:aws:sns:eu-west-1:123456789012:alerts \(message m-1\)/);
+  });
+
+  it('rejects a --publish value that is not a topic ARN, and exits 2 when the publish fails', async () => {
+    const bad = capture();
+    expect(await runCli(['audit', '--publish', 'alerts'], bad.io(), ports())).toBe(2);
+    expect(bad.err.join('')).toMatch(/--publish "alerts" is not an SNS topic ARN/);
+    const failing: AlertPublisher = {
+      publish: async () => Promise.reject(new Error('AuthorizationError: not allowed')),
+    };
+    const c = capture();
+    const topic = 'arn:aws:sns:us-east-1:123456789012:alerts';
+    expect(await runCli(['audit', '--publish', topic], c.io(), ports(withAdmin(), failing))).toBe(2);
+    expect(c.err.join('')).toMatch(
+      /could not publish to arn:aws:sns:us-east-1:123456789012:alerts: AuthorizationError/,
+    );
   });
 });

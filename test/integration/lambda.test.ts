@@ -1,0 +1,157 @@
+import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { AttachRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { reportSchemaErrors } from '../support/schema.js';
+import { ACCOUNT, awsPolicy, createComputeEnvironment, seedByTheDocs, seedClients } from '../support/seed.js';
+
+const endpoint = () => process.env.AWS_ENDPOINT_URL ?? '';
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+const bundle = pathToFileURL(`${process.cwd()}/dist/handler.mjs`).href;
+
+const context = {
+  functionName: 'batch-iam-drift-test-audit',
+  awsRequestId: 'req-e2e',
+  invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:batch-iam-drift-test-audit`,
+  memoryLimitInMB: '512',
+  getRemainingTimeInMillis: () => 600_000,
+} as unknown as Context;
+
+const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', id: 'e2e', detail: {} };
+
+let loads = 0;
+/** Imports the deployed bundle afresh, so it reads the environment of this test at "cold start". */
+const loadHandler = async (env: Record<string, string>) => {
+  Object.assign(process.env, env);
+  const module = (await import(`${bundle}?cold=${++loads}`)) as {
+    handler: (event: unknown, context: Context) => Promise<Record<string, unknown>>;
+  };
+  return module.handler;
+};
+
+let topicArn: string;
+let queueUrl: string;
+const sqs = () => new SQSClient({ region: 'us-east-1', endpoint: endpoint(), credentials });
+
+beforeAll(() => {
+  // The test invokes the file serverless.yml deploys, built from this checkout.
+  execFileSync('node', ['scripts/build.mjs']);
+});
+
+beforeEach(async () => {
+  vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  vi.spyOn(console, 'info').mockImplementation(() => undefined);
+  vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+  vi.spyOn(console, 'debug').mockImplementation(() => undefined);
+  const sns = new SNSClient({ region: 'us-east-1', endpoint: endpoint(), credentials });
+  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'batch-iam-drift-alerts' }))).TopicArn ?? '';
+  queueUrl = (await sqs().send(new CreateQueueCommand({ QueueName: 'alerts-machine' }))).QueueUrl ?? '';
+  const queueArn = (
+    await sqs().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
+  ).Attributes?.QueueArn;
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** What SNS itself received, per moto's own API: the JSON message with every protocol's text. */
+const sentToTopic = async (): Promise<
+  Array<[string, string, string, Record<string, { Type: string; Value: string }>]>
+> => {
+  const data = (await (await fetch(`${endpoint()}/moto-api/data.json`)).json()) as {
+    sns: {
+      Topic: Array<{
+        arn: string;
+        sent_notifications: [string, string, string, Record<string, { Type: string; Value: string }>][];
+      }>;
+    };
+  };
+  return data.sns.Topic.find((t) => t.arn === topicArn)?.sent_notifications ?? [];
+};
+
+describe('the deployed bundle against moto', () => {
+  it('audits on schedule and delivers one alert that serves SQS, email and Slack', async () => {
+    // Prepare
+    const clients = seedClients(endpoint());
+    const { serviceRoleArn } = await seedByTheDocs(clients);
+    for (const name of ['nightly-a', 'nightly-b']) {
+      await createComputeEnvironment(clients, {
+        name,
+        serviceRoleArn,
+        type: 'EC2',
+        instanceProfile: 'ecsInstanceRole',
+      });
+    }
+    await clients.iam.send(
+      new AttachRolePolicyCommand({ RoleName: 'ecsInstanceRole', PolicyArn: awsPolicy('AdministratorAccess') }),
+    );
+    const handler = await loadHandler({ TOPIC_ARN: topicArn, AUDIT_REGIONS: 'us-east-1', ALERT_MODE: 'findings' });
+    // Act
+    const summary = await handler(scheduled, context);
+    // Assess: the summary
+    expect(summary).toMatchObject({
+      trigger: 'schedule',
+      complete: true,
+      findings: 1,
+      published: true,
+      computeEnvironments: 2,
+    });
+    // Assess: what the SQS subscriber received
+    const received = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+    expect(received.Messages).toHaveLength(1);
+    const envelope = JSON.parse(received.Messages?.[0]?.Body ?? '{}');
+    expect(envelope.Subject).toBe(`[batch-iam-drift] 1 critical in ${ACCOUNT}`);
+    expect(envelope.MessageAttributes).toEqual({
+      severity: { Type: 'String', Value: 'critical' },
+      findingCount: { Type: 'Number', Value: '1' },
+      account: { Type: 'String', Value: ACCOUNT },
+      complete: { Type: 'String', Value: 'true' },
+      rules: { Type: 'String.Array', Value: '["dangerous-permission"]' },
+    });
+    const report = JSON.parse(envelope.Message);
+    expect(reportSchemaErrors(report)).toEqual([]);
+    expect(report.findings[0]).toMatchObject({
+      rule: 'dangerous-permission',
+      severity: 'critical',
+      resource: { name: 'ecsInstanceRole' },
+    });
+    expect(report.findings[0].computeEnvironments).toHaveLength(2);
+    // Assess: the email text and the Slack payload SNS was given
+    const sent = await sentToTopic();
+    expect(sent).toHaveLength(1);
+    const structured = JSON.parse(sent[0]?.[1] ?? '{}');
+    expect(structured.email).toMatch(
+      /CRITICAL \(1\)\n {2}\[dangerous-permission\] instance-role ecsInstanceRole has AdministratorAccess attached/,
+    );
+    expect(structured.email).toMatch(/affects: {3}nightly-a, nightly-b/);
+    expect(structured.email).toMatch(/fix: {7}aws iam detach-role-policy --role-name ecsInstanceRole/);
+    const slack = JSON.parse(structured.https);
+    expect(slack).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown', title: `batch-iam-drift: 1 critical in ${ACCOUNT}` },
+      metadata: { threadId: `batch-iam-drift-${ACCOUNT}` },
+    });
+    expect(slack.content.nextSteps).toEqual([
+      'aws iam detach-role-policy --role-name ecsInstanceRole --policy-arn arn:aws:iam::aws:policy/AdministratorAccess',
+    ]);
+  });
+
+  it('rejects a malformed on-demand event without publishing anything', async () => {
+    const handler = await loadHandler({ TOPIC_ARN: topicArn, AUDIT_REGIONS: 'us-east-1' });
+    await expect(handler({ regions: 'us-east-1' }, context)).rejects.toThrow(
+      /regions must be a non-empty list of strings/,
+    );
+    expect(await sentToTopic()).toEqual([]);
+  });
+
+  it('publishes "no drift" on demand in always mode', async () => {
+    const handler = await loadHandler({ TOPIC_ARN: topicArn, AUDIT_REGIONS: 'us-east-1', ALERT_MODE: 'always' });
+    const summary = await handler({ regions: ['us-east-1', 'eu-west-1'] }, context);
+    expect(summary).toMatchObject({ trigger: 'on-demand', findings: 0, published: true });
+    const received = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
+    expect(JSON.parse(received.Messages?.[0]?.Body ?? '{}').Subject).toBe(`[batch-iam-drift] no drift in ${ACCOUNT}`);
+  });
+});

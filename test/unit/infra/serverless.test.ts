@@ -1,0 +1,83 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LAMBDA_PERMISSIONS } from '../../../src/aws/permissions.js';
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+let zipListing: string;
+
+beforeAll(() => {
+  const out = mkdtempSync(join(tmpdir(), 'bid-sls-'));
+  execFileSync('node', ['scripts/build.mjs']);
+  execFileSync('npx', ['serverless', 'package', '--stage', 'test', '--package', out], { stdio: 'pipe' });
+  template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  zipListing = execFileSync('unzip', ['-l', join(out, 'batch-iam-drift.zip')], { encoding: 'utf8' });
+}, 120_000);
+
+const statements = (): Statement[] => {
+  const policies = template.Resources.IamRoleLambdaExecution?.Properties.Policies as
+    | { PolicyDocument: { Statement: Statement[] } }[]
+    | undefined;
+  return policies?.[0]?.PolicyDocument.Statement ?? [];
+};
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe('serverless.yml, packaged', () => {
+  it('grants the function exactly the actions the adapters declare, plus logging and its failure queue', () => {
+    const granted = statements().flatMap(actions);
+    const platform = granted.filter((a) => a.startsWith('logs:') || a === 'sqs:SendMessage');
+    expect([...new Set(granted.filter((a) => !platform.includes(a)))].sort()).toEqual(LAMBDA_PERMISSIONS);
+    expect(platform.sort()).toEqual([
+      'logs:CreateLogGroup',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'logs:TagResource',
+      'sqs:SendMessage',
+    ]);
+    expect(granted.some((a) => a.includes('*'))).toBe(false);
+  });
+
+  it('scopes publishing to its own topic and key, and reads to this account', () => {
+    const bySid = Object.fromEntries(statements().map((s) => [s.Sid, s]));
+    expect(bySid.PublishAlerts?.Resource).toEqual({ Ref: 'AlertTopic' });
+    expect(bySid.EncryptAlerts?.Resource).toEqual({ 'Fn::GetAtt': ['AlertKey', 'Arn'] });
+    expect(JSON.stringify(bySid.ReadBatchRoles?.Resource)).toContain(':iam::$' + '{AWS::AccountId}:role/*');
+    expect(statements().every((s) => s.Effect === 'Allow')).toBe(true);
+  });
+
+  it('deploys the esbuild bundle on nodejs22.x arm64, nightly at 03:00 UTC, with a failure destination', () => {
+    const fn = template.Resources.AuditLambdaFunction?.Properties;
+    expect(fn).toMatchObject({ Handler: 'dist/handler.handler', Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    expect(zipListing).toMatch(/dist\/handler\.mjs\n/);
+    expect(zipListing).not.toMatch(/node_modules|src\//);
+    const rule = Object.values(template.Resources).find((r) => r.Type === 'AWS::Events::Rule');
+    expect(rule?.Properties.ScheduleExpression).toBe('cron(0 3 * * ? *)');
+    const invokeConfig = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+    expect(invokeConfig?.Properties.DestinationConfig).toEqual({
+      OnFailure: { Destination: { 'Fn::GetAtt': ['FailureQueue', 'Arn'] } },
+    });
+  });
+
+  it('encrypts the topic with its own key and alarms on errors and on a missed run', () => {
+    expect(template.Resources.AlertTopic?.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlertKey' });
+    expect(template.Resources.AlertKey?.Properties.EnableKeyRotation).toBe(true);
+    expect(template.Resources.FunctionErrorsAlarm?.Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+    });
+    expect(template.Resources.MissedRunAlarm?.Properties).toMatchObject({
+      Namespace: 'BatchIamDrift',
+      MetricName: 'AuditRuns',
+      TreatMissingData: 'breaching',
+    });
+  });
+});
