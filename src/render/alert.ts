@@ -1,7 +1,7 @@
 import type { Finding } from '../domain/finding.js';
 import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import type { Report } from '../domain/report.js';
-import { renderText, severityCounts } from './text.js';
+import { renderText } from './text.js';
 
 /** SNS's limit for one message, attributes included (256 KiB). */
 export const SNS_MAX_BYTES = 262_144;
@@ -64,17 +64,26 @@ const clip = (text: string, max: number): string => (text.length <= max ? text :
 const highestSeverity = (findings: readonly Finding[]): Severity | 'none' =>
   SEVERITIES.find((s) => findings.some((f) => f.severity === s)) ?? 'none';
 
-/** The one-line subject: counts by severity at or above the threshold, or that the audit is incomplete or clean. */
-export const alertSubject = (report: Report, minSeverity: Severity): string => {
-  const counts = SEVERITIES.filter((s) => atOrAbove(s, minSeverity) && report.summary.bySeverity[s] > 0)
+/** Counts by severity at or above the threshold, e.g. `2 critical, 1 high`; empty when there are none. */
+const countsAtOrAbove = (report: Report, minSeverity: Severity): string =>
+  SEVERITIES.filter((s) => atOrAbove(s, minSeverity) && report.summary.bySeverity[s] > 0)
     .map((s) => `${report.summary.bySeverity[s]} ${s}`)
     .join(', ');
+
+/** The one-line subject: counts by severity at or above the threshold, or that the audit is incomplete or clean. */
+export const alertSubject = (report: Report, minSeverity: Severity): string => {
   const status = report.complete ? '' : 'INCOMPLETE audit: ';
-  return asciiSubject(`[batch-iam-drift] ${status}${counts || 'no drift'} in ${report.account}`);
+  return asciiSubject(
+    `[batch-iam-drift] ${status}${countsAtOrAbove(report, minSeverity) || 'no drift'} in ${report.account}`,
+  );
 };
 
-const slackPayload = (report: Report, shown: readonly Finding[], omitted: number) => {
-  const counts = severityCounts(report) || 'no drift';
+/** A command as inline code: Markdown is not interpreted inside it, so only backticks and Slack's &, <, > need care. */
+const slackCode = (command: string): string =>
+  `\`${command.replace(/`/g, "'").replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}\``;
+
+const slackPayload = (report: Report, shown: readonly Finding[], omitted: number, minSeverity: Severity) => {
+  const counts = countsAtOrAbove(report, minSeverity) || 'no drift';
   const title = clip(
     `${report.complete ? '' : ':warning: INCOMPLETE audit, '}batch-iam-drift: ${counts} in ${report.account}`,
     SLACK_TITLE_MAX,
@@ -101,7 +110,7 @@ const slackPayload = (report: Report, shown: readonly Finding[], omitted: number
     if (next.length > SLACK_DESCRIPTION_MAX) break;
     description = next;
   }
-  const nextSteps = [...new Set(top.map((f) => clip(f.remediation, 300)))].slice(0, SLACK_NEXT_STEPS).map(slackEscape);
+  const nextSteps = [...new Set(top.map((f) => clip(f.remediation, 300)))].slice(0, SLACK_NEXT_STEPS).map(slackCode);
   return {
     version: '1.0',
     source: 'custom',
@@ -162,7 +171,7 @@ const compose = (report: Report, options: AlertOptions, keep: number, keepErrors
     email,
     sqs: json,
     lambda: json,
-    https: JSON.stringify(slackPayload(trimmed, shown, omittedFindings)),
+    https: JSON.stringify(slackPayload(trimmed, shown, omittedFindings, options.minSeverity)),
   });
   const attributes: Record<string, AlertAttribute> = {
     severity: { DataType: 'String', StringValue: highestSeverity(report.findings) },

@@ -135,7 +135,7 @@ describe('the deployed bundle against moto', () => {
       metadata: { threadId: `batch-iam-drift-${ACCOUNT}` },
     });
     expect(slack.content.nextSteps).toEqual([
-      'aws iam detach-role-policy --role-name ecsInstanceRole --policy-arn arn:aws:iam::aws:policy/AdministratorAccess',
+      '`aws iam detach-role-policy --role-name ecsInstanceRole --policy-arn arn:aws:iam::aws:policy/AdministratorAccess`',
     ]);
   });
 
@@ -153,5 +153,47 @@ describe('the deployed bundle against moto', () => {
     expect(summary).toMatchObject({ trigger: 'on-demand', findings: 0, published: true });
     const received = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
     expect(JSON.parse(received.Messages?.[0]?.Body ?? '{}').Subject).toBe(`[batch-iam-drift] no drift in ${ACCOUNT}`);
+  });
+
+  it('routes by the documented filter policy: only critical or incomplete alerts reach a filtered subscriber', async () => {
+    // Prepare: a second queue subscribed with the filter policy from docs/alerts.md.
+    const sns = new SNSClient({ region: 'us-east-1', endpoint: endpoint(), credentials });
+    const filtered = (await sqs().send(new CreateQueueCommand({ QueueName: 'alerts-critical' }))).QueueUrl ?? '';
+    const filteredArn = (
+      await sqs().send(new GetQueueAttributesCommand({ QueueUrl: filtered, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: topicArn,
+        Protocol: 'sqs',
+        Endpoint: filteredArn,
+        Attributes: { FilterPolicy: JSON.stringify({ $or: [{ severity: ['critical'] }, { complete: ['false'] }] }) },
+      }),
+    );
+    const clients = seedClients(endpoint());
+    const { serviceRoleArn } = await seedByTheDocs(clients);
+    await createComputeEnvironment(clients, {
+      name: 'filtered-ce',
+      serviceRoleArn,
+      type: 'EC2',
+      instanceProfile: 'ecsInstanceRole',
+    });
+    await clients.iam.send(
+      new AttachRolePolicyCommand({ RoleName: 'ecsInstanceRole', PolicyArn: awsPolicy('AmazonEC2FullAccess') }),
+    );
+    const handler = await loadHandler({ TOPIC_ARN: topicArn, AUDIT_REGIONS: 'us-east-1', ALERT_MODE: 'findings' });
+    // Act: a medium finding, then a critical one.
+    await handler(scheduled, context);
+    await clients.iam.send(
+      new AttachRolePolicyCommand({ RoleName: 'ecsInstanceRole', PolicyArn: awsPolicy('AdministratorAccess') }),
+    );
+    await handler(scheduled, context);
+    // Assess
+    const all = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+    const critical = await sqs().send(new ReceiveMessageCommand({ QueueUrl: filtered, MaxNumberOfMessages: 10 }));
+    expect(all.Messages).toHaveLength(2);
+    expect(critical.Messages?.map((m) => JSON.parse(m.Body ?? '{}').Subject)).toEqual([
+      `[batch-iam-drift] 1 critical, 1 medium in ${ACCOUNT}`,
+    ]);
   });
 });

@@ -57,7 +57,7 @@ describe('buildAlert', () => {
     const slack = JSON.parse(m.https);
     expect(slack).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' } });
     expect(slack.content.description).toMatch(/^\*CRITICAL\* `managed-policy-unexpected` finding 1/);
-    expect(slack.content.nextSteps[0]).toMatch(/^aws iam detach-role-policy --role-name role-1/);
+    expect(slack.content.nextSteps[0]).toMatch(/^`aws iam detach-role-policy --role-name role-1 .*`$/);
     expect(alert.attributes).toEqual({
       severity: { DataType: 'String', StringValue: 'critical' },
       findingCount: { DataType: 'Number', StringValue: '3' },
@@ -118,12 +118,14 @@ describe('buildAlert', () => {
 
   it('escapes untrusted text in the Slack payload and keeps its description within Slack limits', () => {
     const hostile = finding(1, 'critical', 'role <!channel> *pwned* `x` [link](http://evil)\u0007');
-    const many = [hostile, ...Array.from({ length: 40 }, (_, i) => finding(i + 2, 'high', 'y'.repeat(500)))];
+    const withCommand = { ...hostile, remediation: 'aws iam x --role-name `rm` <!here>' };
+    const many = [withCommand, ...Array.from({ length: 40 }, (_, i) => finding(i + 2, 'high', 'y'.repeat(500)))];
     const slack = JSON.parse(parts(buildAlert(reportOf(many), { minSeverity: 'medium' }).message).https);
     expect(slack.content.description).toContain('role &lt;!channel&gt; \\*pwned\\* \\`x\\` \\[link\\](http://evil)');
     expect(slack.content.description).not.toContain('\u0007');
     expect(slack.content.description.length).toBeLessThanOrEqual(3000);
     expect(slack.content.nextSteps.length).toBeLessThanOrEqual(5);
+    expect(slack.content.nextSteps[0]).toBe("`aws iam x --role-name 'rm' &lt;!here&gt;`");
   });
 });
 
