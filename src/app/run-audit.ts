@@ -3,6 +3,7 @@ import type { AuditError, ComputeEnvironment } from '../domain/model.js';
 import { addProfileRoles, planReferences } from '../domain/references.js';
 import { countBySeverity, type Report, snapshotErrors } from '../domain/report.js';
 import { evaluateRules } from '../domain/rules.js';
+import { applyWaivers } from '../domain/waivers.js';
 import type { AuditPorts } from '../ports.js';
 import { TOOL } from '../version.js';
 
@@ -89,7 +90,7 @@ export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promis
   addProfileRoles(plan, snapshot.instanceProfiles);
   errors.push(...snapshotErrors(snapshot));
 
-  const findings = evaluateRules({
+  const evaluated = evaluateRules({
     account: identity.account,
     partition: identity.partition,
     baseline: options.baseline,
@@ -97,6 +98,8 @@ export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promis
     plan,
     snapshot,
   });
+  const finishedAt = now();
+  const { findings, waived, expiringSoon } = applyWaivers(evaluated, options.baseline.waivers, finishedAt);
   const roles = [...snapshot.roles.values()].filter((read) => read.status === 'found').length;
   progress(
     `${findings.length} finding${findings.length === 1 ? '' : 's'}${errors.length ? `, ${errors.length} read errors` : ''}`,
@@ -107,15 +110,22 @@ export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promis
     account: identity.account,
     regions: [...options.regions],
     startedAt,
-    finishedAt: now().toISOString(),
+    finishedAt: finishedAt.toISOString(),
     complete: errors.length === 0,
     summary: {
       computeEnvironments: computeEnvironments.length,
       roles,
       findings: findings.length,
       bySeverity: countBySeverity(findings),
+      waived: waived.length,
+    },
+    baseline: {
+      source: options.baseline.source.name,
+      ...(options.baseline.source.sha256 ? { sha256: options.baseline.source.sha256 } : {}),
     },
     findings,
+    waived,
+    waiversExpiringSoon: expiringSoon,
     errors,
   };
 };

@@ -25,6 +25,7 @@ export const toComputeEnvironment = (detail: ComputeEnvironmentDetail, region: s
     instanceRole: resources?.instanceRole,
     spotIamFleetRole: resources?.spotIamFleetRole,
     allocationStrategy: resources?.allocationStrategy,
+    tags: detail.tags,
   };
 };
 

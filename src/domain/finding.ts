@@ -15,6 +15,11 @@ export const RULE_IDS = [
   'dangerous-permission',
   'deprecated-managed-policy',
   'compute-environment-invalid',
+  'trust-policy-changed',
+  'policy-document-changed',
+  'inline-policy-missing',
+  'permissions-boundary-changed',
+  'waiver-expired',
 ] as const;
 
 /** One of {@link RULE_IDS}. */
@@ -22,7 +27,7 @@ export type RuleId = (typeof RULE_IDS)[number];
 
 /** The IAM or Batch resource a finding is about. */
 export interface FindingResource {
-  readonly type: 'role' | 'instance-profile' | 'compute-environment';
+  readonly type: 'role' | 'instance-profile' | 'compute-environment' | 'waiver';
   readonly arn: string;
   readonly name: string;
 }

@@ -35,6 +35,7 @@ export interface ComputeEnvironment {
   readonly instanceRole?: string | undefined;
   readonly spotIamFleetRole?: string | undefined;
   readonly allocationStrategy?: string | undefined;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
 }
 
 /** An attached managed policy as IAM lists it. */

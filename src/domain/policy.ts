@@ -16,9 +16,11 @@ export interface Statement {
   readonly conditions?: Conditions;
 }
 
-/** A policy document in canonical form: equivalent documents have equal `canonicalJson`. */
+/** A policy document in canonical form: equivalent documents have equal canonical statements. */
 export interface PolicyDocument {
   readonly statements: readonly Statement[];
+  /** The document as written (non-enumerable, so it never takes part in comparisons); capture writes it back. */
+  readonly raw?: unknown;
 }
 
 /** Raised when a policy document cannot be decoded or does not follow the IAM policy grammar. */
@@ -139,7 +141,8 @@ export const normalisePolicy = (raw: unknown): PolicyDocument => {
     const statement = normaliseStatement(item, index);
     byKey.set(canonicalJson(statement), statement);
   });
-  return { statements: [...byKey.keys()].sort().map((key) => byKey.get(key) as Statement) };
+  const policy = { statements: [...byKey.keys()].sort().map((key) => byKey.get(key) as Statement) };
+  return Object.defineProperty(policy, 'raw', { value: raw, enumerable: false });
 };
 
 /**
@@ -158,4 +161,4 @@ export const decodePolicyDocument = (text: string): PolicyDocument => {
 
 /** True when two documents grant and deny exactly the same, whatever their layout. */
 export const equivalentPolicies = (a: PolicyDocument, b: PolicyDocument): boolean =>
-  canonicalJson(a) === canonicalJson(b);
+  canonicalJson(a.statements) === canonicalJson(b.statements);

@@ -1,5 +1,7 @@
+import type { Waiver } from './baseline.js';
 import type { Finding } from './finding.js';
 import { type AuditError, type IamSnapshot, SEVERITIES, type Severity } from './model.js';
+import type { WaivedFinding } from './waivers.js';
 
 /** The audit report: the CLI's JSON output and the Lambda's machine-readable alert. Schema: docs/report.schema.json. */
 export interface Report {
@@ -16,8 +18,15 @@ export interface Report {
     readonly roles: number;
     readonly findings: number;
     readonly bySeverity: Readonly<Record<Severity, number>>;
+    readonly waived: number;
   };
+  /** Where the expected state came from: the built-in AWS defaults, or a team baseline file over them. */
+  readonly baseline: { readonly source: string; readonly sha256?: string };
   readonly findings: readonly Finding[];
+  /** Findings a waiver accepted; not in `findings`, the summary counts, alerts or the exit code. */
+  readonly waived: readonly WaivedFinding[];
+  /** Waivers that expire within 14 days. */
+  readonly waiversExpiringSoon: readonly Waiver[];
   readonly errors: readonly AuditError[];
   /** Set only in an alert that had to leave the least severe findings out to fit the SNS size limit. */
   readonly omittedFindings?: number;

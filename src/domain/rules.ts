@@ -1,8 +1,17 @@
-import { awsManagedPolicyArn, awsManagedPolicyKey, type Baseline, lastSegment } from './baseline.js';
+import {
+  awsManagedPolicyKey,
+  type Baseline,
+  expectationFor,
+  lastSegment,
+  policyRefArn,
+  policyRefMatches,
+  type RoleExpectation,
+} from './baseline.js';
 import { type Finding, type FindingDraft, type FindingResource, mergeFindings } from './finding.js';
 import type { ComputeEnvironment, IamSnapshot, RoleKind, RoleState, Severity } from './model.js';
 import { dangerousGrants, isReadOnlyPolicy } from './permissions.js';
-import type { PolicyDocument } from './policy.js';
+import { equivalentPolicies, type PolicyDocument } from './policy.js';
+import { describeDiff, diffPolicies } from './policy-diff.js';
 import type { ReferencePlan, RoleUse } from './references.js';
 import { analyseTrust } from './trust.js';
 
@@ -44,12 +53,21 @@ const usesByKind = (role: RoleState, uses: readonly RoleUse[], baseline: Baselin
   return byKind;
 };
 
-function* trustRules(role: RoleState, kind: RoleKind, ces: string[], input: RuleInput): Generator<FindingDraft> {
-  const expected = input.baseline.roleKinds[kind];
+/** Everything one rule family needs about one role used as one kind. */
+interface RoleContext {
+  readonly role: RoleState;
+  readonly kind: RoleKind;
+  readonly expected: RoleExpectation;
+  readonly base: { resource: FindingResource; roleKind: RoleKind; computeEnvironments: string[] };
+  readonly input: RuleInput;
+}
+
+function* trustRules({ role, kind, expected, base, input }: RoleContext): Generator<FindingDraft> {
   const trust = analyseTrust(role.trustPolicy, expected.trustedService, input.account);
-  const base = { resource: roleResource(role), roleKind: kind, computeEnvironments: ces };
   const fix = `aws iam update-assume-role-policy --role-name ${role.name} --policy-document '${trustDocument(expected.trustedService)}'`;
+  let reported = false;
   if (!trust.serviceCanAssume) {
+    reported = true;
     yield {
       ...base,
       rule: 'trust-service-missing',
@@ -62,15 +80,30 @@ function* trustRules(role: RoleState, kind: RoleKind, ces: string[], input: Rule
     };
   }
   for (const principal of trust.unexpected) {
+    if (expected.allowedPrincipals.includes(principal.principal)) continue;
+    reported = true;
     yield {
       ...base,
       rule: 'trust-principal-unexpected',
       severity: principal.severity,
       title: `${kind} ${role.name} trusts ${principal.principal}`,
       subject: principal.principal,
-      expected: `only ${expected.trustedService} may assume the role`,
+      expected: `only ${[expected.trustedService, ...expected.allowedPrincipals].join(', ')} may assume the role`,
       actual: `${principal.principal} may assume it: ${principal.reason}`,
       remediation: `Remove ${principal.principal} from the trust policy: ${fix}`,
+    };
+  }
+  if (expected.trustDocument && !reported && !equivalentPolicies(expected.trustDocument, role.trustPolicy)) {
+    const diff = diffPolicies(expected.trustDocument, role.trustPolicy);
+    yield {
+      ...base,
+      rule: 'trust-policy-changed',
+      severity: diff.broadened ? 'high' : 'medium',
+      title: `${kind} ${role.name} trust policy changed since the baseline`,
+      subject: '',
+      expected: 'the trust policy recorded in the baseline',
+      actual: describeDiff(diff),
+      remediation: `Restore the recorded trust policy (aws iam update-assume-role-policy --role-name ${role.name} --policy-document file://trust.json), or capture the new one into the baseline if the change is intended`,
     };
   }
   if (expected.confusedDeputyCheck && trust.serviceCanAssume && !trust.hasConfusedDeputyCondition) {
@@ -87,22 +120,74 @@ function* trustRules(role: RoleState, kind: RoleKind, ces: string[], input: Rule
   }
 }
 
-interface PolicyOnRole {
+/** A policy on the role that has a document the rules can read. */
+interface DocumentPolicy {
   readonly label: string;
   readonly subject: string;
-  readonly allowed: boolean;
+  /** The baseline names it (by ARN or inline name). */
+  readonly named: boolean;
+  /** The document the baseline pins, if any. */
+  readonly pinned?: { document: PolicyDocument; versionId?: string } | undefined;
   readonly document?: PolicyDocument | undefined;
+  readonly versionId?: string | undefined;
   readonly remove: string;
-  readonly kindWord: 'managed' | 'inline';
+  readonly inline: boolean;
 }
 
-function* policyRules(role: RoleState, kind: RoleKind, ces: string[], input: RuleInput): Generator<FindingDraft> {
-  const expected = input.baseline.roleKinds[kind];
-  const base = { resource: roleResource(role), roleKind: kind, computeEnvironments: ces };
-  const attachedKeys = new Set(role.attachedPolicies.map((p) => awsManagedPolicyKey(p.arn)).filter(Boolean));
+function* awsManagedRules({ role, kind, expected, base, input }: RoleContext): Generator<FindingDraft> {
+  const required = expected.requiredManagedPolicies.flat();
+  for (const attached of role.attachedPolicies) {
+    const key = awsManagedPolicyKey(attached.arn);
+    if (key === undefined) continue;
+    const explicitlyAllowed = [...expected.allowedManagedPolicies, ...required].some((ref) =>
+      policyRefMatches(ref, attached.arn),
+    );
+    const remove = `aws iam detach-role-policy --role-name ${role.name} --policy-arn ${attached.arn}`;
+    const name = lastSegment(key);
+    const danger = input.baseline.dangerousManagedPolicies[name];
+    // A team baseline that names a dangerous AWS managed policy on this role has accepted it.
+    if (danger && !explicitlyAllowed) {
+      yield {
+        ...base,
+        rule: 'dangerous-permission',
+        severity: danger,
+        title: `${kind} ${role.name} has ${name} attached`,
+        subject: attached.arn,
+        expected: `${name} is not attached to a Batch role`,
+        actual: `AWS managed policy ${attached.arn} is attached`,
+        remediation: remove,
+      };
+    } else if (input.baseline.deprecatedManagedPolicies.includes(name)) {
+      yield {
+        ...base,
+        rule: 'deprecated-managed-policy',
+        severity: 'medium',
+        title: `${kind} ${role.name} uses deprecated AWS managed policy ${name}`,
+        subject: attached.arn,
+        expected: 'no deprecated AWS managed policies (once detached they cannot be attached again)',
+        actual: `${attached.arn} is attached`,
+        remediation: remove,
+      };
+    } else if (!explicitlyAllowed) {
+      const readOnly = /ReadOnly(Access)?$/.test(name);
+      yield {
+        ...base,
+        rule: 'managed-policy-unexpected',
+        severity: readOnly ? 'low' : 'medium',
+        title: `${kind} ${role.name} has unexpected policy ${name}`,
+        subject: attached.arn,
+        expected: `managed policies: ${required.map(lastSegment).join(', ') || 'none'}`,
+        actual: `${attached.arn} is also attached${readOnly ? ' (read-only access)' : ''}`,
+        remediation: remove,
+      };
+    }
+  }
+}
+
+function* requiredPolicyRules({ role, kind, expected, base, input }: RoleContext): Generator<FindingDraft> {
   for (const alternatives of expected.requiredManagedPolicies) {
-    if (alternatives.some((key) => attachedKeys.has(key))) continue;
-    const arn = awsManagedPolicyArn(input.partition, alternatives[0] ?? '');
+    if (alternatives.some((ref) => role.attachedPolicies.some((p) => policyRefMatches(ref, p.arn)))) continue;
+    const arn = policyRefArn(input.partition, alternatives[0] ?? '');
     yield {
       ...base,
       rule: 'managed-policy-missing',
@@ -114,76 +199,91 @@ function* policyRules(role: RoleState, kind: RoleKind, ces: string[], input: Rul
       remediation: `aws iam attach-role-policy --role-name ${role.name} --policy-arn ${arn}`,
     };
   }
-  const required = new Set(expected.requiredManagedPolicies.flat());
-  const policies: PolicyOnRole[] = [];
-  for (const attached of role.attachedPolicies) {
-    const key = awsManagedPolicyKey(attached.arn);
-    const allowed =
-      (key !== undefined && (required.has(key) || expected.allowedManagedPolicies.includes(key))) ||
-      expected.allowedManagedPolicies.includes(attached.arn);
-    const remove = `aws iam detach-role-policy --role-name ${role.name} --policy-arn ${attached.arn}`;
-    if (key !== undefined) {
-      const name = lastSegment(key);
-      const danger = input.baseline.dangerousManagedPolicies[name];
-      if (danger) {
-        yield {
-          ...base,
-          rule: 'dangerous-permission',
-          severity: danger,
-          title: `${kind} ${role.name} has ${name} attached`,
-          subject: attached.arn,
-          expected: `${name} is not attached to a Batch role`,
-          actual: `AWS managed policy ${attached.arn} is attached${allowed ? ' (the baseline allows it)' : ''}`,
-          remediation: remove,
-        };
-      } else if (input.baseline.deprecatedManagedPolicies.includes(name)) {
-        yield {
-          ...base,
-          rule: 'deprecated-managed-policy',
-          severity: 'medium',
-          title: `${kind} ${role.name} uses deprecated AWS managed policy ${name}`,
-          subject: attached.arn,
-          expected: 'no deprecated AWS managed policies (once detached they cannot be attached again)',
-          actual: `${attached.arn} is attached`,
-          remediation: remove,
-        };
-      } else if (!allowed) {
-        const readOnly = /ReadOnly(Access)?$/.test(name);
-        yield {
-          ...base,
-          rule: 'managed-policy-unexpected',
-          severity: readOnly ? 'low' : 'medium',
-          title: `${kind} ${role.name} has unexpected policy ${name}`,
-          subject: attached.arn,
-          expected: `managed policies: ${[...required].map(lastSegment).join(', ') || 'none'}`,
-          actual: `${attached.arn} is also attached${readOnly ? ' (read-only access)' : ''}`,
-          remediation: remove,
-        };
-      }
-      continue;
+  for (const name of Object.keys(expected.allowedInlinePolicies)) {
+    if (expected.allowedInlinePolicies[name] === null || role.inlinePolicies.some((p) => p.name === name)) continue;
+    yield {
+      ...base,
+      rule: 'inline-policy-missing',
+      severity: 'medium',
+      title: `${kind} ${role.name} lost inline policy ${name}`,
+      subject: name,
+      expected: `inline policy ${name} as recorded in the baseline`,
+      actual: 'no inline policy of that name: access narrowed, Batch may break',
+      remediation: `aws iam put-role-policy --role-name ${role.name} --policy-name ${name} --policy-document file://${name}.json (the document is in the baseline)`,
+    };
+  }
+}
+
+const documentPolicies = ({ role, expected, input }: RoleContext): DocumentPolicy[] => {
+  const customer = role.attachedPolicies
+    .filter((p) => awsManagedPolicyKey(p.arn) === undefined)
+    .map((attached): DocumentPolicy => {
+      const read = input.snapshot.managedPolicies.get(attached.arn);
+      return {
+        label: `customer-managed policy ${attached.name}`,
+        subject: attached.arn,
+        named: [...expected.allowedManagedPolicies, ...expected.requiredManagedPolicies.flat()].some((ref) =>
+          policyRefMatches(ref, attached.arn),
+        ),
+        pinned: expected.pinnedPolicies[attached.arn],
+        document: read?.status === 'found' ? read.value.document : undefined,
+        versionId: read?.status === 'found' ? read.value.defaultVersionId : undefined,
+        remove: `aws iam detach-role-policy --role-name ${role.name} --policy-arn ${attached.arn}`,
+        inline: false,
+      };
+    });
+  const inline = role.inlinePolicies.map((policy): DocumentPolicy => {
+    const allowed = expected.allowedInlinePolicies[policy.name];
+    return {
+      label: `inline policy ${policy.name}`,
+      subject: policy.name,
+      named: allowed !== undefined,
+      pinned: allowed ? { document: allowed } : undefined,
+      document: policy.document,
+      remove: `aws iam delete-role-policy --role-name ${role.name} --policy-name ${policy.name}`,
+      inline: true,
+    };
+  });
+  return [...customer, ...inline];
+};
+
+function* documentRules(context: RoleContext): Generator<FindingDraft> {
+  const { role, kind, expected, base, input } = context;
+  for (const policy of documentPolicies(context)) {
+    const unchanged = policy.pinned && policy.document && equivalentPolicies(policy.pinned.document, policy.document);
+    // A pinned document that has not changed was reviewed and accepted, dangerous or not.
+    const grants = policy.document && !unchanged ? dangerousGrants(policy.document, input.account) : [];
+    if (policy.pinned && policy.document && !unchanged) {
+      const diff = diffPolicies(policy.pinned.document, policy.document);
+      const before = dangerousGrants(policy.pinned.document, input.account).map((g) => g.kind);
+      const newlyDangerous = grants.some((g) => !before.includes(g.kind));
+      yield {
+        ...base,
+        rule: 'policy-document-changed',
+        severity: newlyDangerous ? 'high' : 'medium',
+        title: `${kind} ${role.name}: ${policy.label} changed since the baseline (${diff.broadened ? 'broadened' : diff.narrowed ? 'narrowed' : 'rewritten'})`,
+        subject: policy.subject,
+        expected: `the document recorded in the baseline${policy.pinned.versionId ? ` (version ${policy.pinned.versionId})` : ''}`,
+        actual: `${policy.versionId ? `version ${policy.versionId}: ` : ''}${describeDiff(diff)}`,
+        remediation: `Restore the recorded document${policy.inline ? ` (aws iam put-role-policy --role-name ${role.name} --policy-name ${policy.subject} --policy-document file://policy.json)` : ` (aws iam create-policy-version --policy-arn ${policy.subject} --policy-document file://policy.json --set-as-default)`}, or capture the new one into the baseline if the change is intended`,
+      };
+    } else if (
+      unchanged &&
+      policy.pinned?.versionId &&
+      policy.versionId &&
+      policy.pinned.versionId !== policy.versionId
+    ) {
+      yield {
+        ...base,
+        rule: 'policy-document-changed',
+        severity: 'info',
+        title: `${kind} ${role.name}: ${policy.label} has a new default version with the same permissions`,
+        subject: policy.subject,
+        expected: `default version ${policy.pinned.versionId}`,
+        actual: `default version ${policy.versionId}, equivalent document`,
+        remediation: 'Capture the baseline again to record the new version',
+      };
     }
-    const read = input.snapshot.managedPolicies.get(attached.arn);
-    policies.push({
-      label: `customer-managed policy ${attached.name}`,
-      subject: attached.arn,
-      allowed,
-      document: read?.status === 'found' ? read.value.document : undefined,
-      remove,
-      kindWord: 'managed',
-    });
-  }
-  for (const inline of role.inlinePolicies) {
-    policies.push({
-      label: `inline policy ${inline.name}`,
-      subject: inline.name,
-      allowed: expected.allowedInlinePolicies.includes(inline.name),
-      document: inline.document,
-      remove: `aws iam delete-role-policy --role-name ${role.name} --policy-name ${inline.name}`,
-      kindWord: 'inline',
-    });
-  }
-  for (const policy of policies) {
-    const grants = policy.document ? dangerousGrants(policy.document, input.account) : [];
     if (grants.length > 0) {
       yield {
         ...base,
@@ -191,27 +291,49 @@ function* policyRules(role: RoleState, kind: RoleKind, ces: string[], input: Rul
         severity: MAX_SEVERITY(grants.map((g) => g.severity)),
         title: `${kind} ${role.name}: ${policy.label} ${grants[0]?.summary ?? ''}`,
         subject: policy.subject,
-        expected: `no administrator, iam:*, unconditioned iam:PassRole or sts:AssumeRole on * in a Batch role`,
-        actual: `${policy.label}${policy.allowed ? ' (allowed by the baseline)' : ' (not in the baseline)'}: ${grants.map((g) => g.summary).join('; ')}`,
+        expected: 'no administrator, iam:*, unconditioned iam:PassRole or sts:AssumeRole on * in a Batch role',
+        actual: `${policy.label}${policy.named ? ' (named in the baseline)' : ' (not in the baseline)'}: ${grants.map((g) => g.summary).join('; ')}`,
         remediation: policy.remove,
       };
-    } else if (!policy.allowed) {
+    } else if (!policy.named) {
       const readOnly = policy.document !== undefined && isReadOnlyPolicy(policy.document);
       yield {
         ...base,
-        rule: policy.kindWord === 'inline' ? 'inline-policy-unexpected' : 'managed-policy-unexpected',
+        rule: policy.inline ? 'inline-policy-unexpected' : 'managed-policy-unexpected',
         severity: readOnly ? 'low' : 'medium',
         title: `${kind} ${role.name} has unexpected ${policy.label}`,
         subject: policy.subject,
-        expected:
-          policy.kindWord === 'inline'
-            ? `inline policies: ${expected.allowedInlinePolicies.join(', ') || 'none'}`
-            : `managed policies: ${[...required].map(lastSegment).join(', ') || 'none'}`,
+        expected: policy.inline
+          ? `inline policies: ${Object.keys(expected.allowedInlinePolicies).join(', ') || 'none'}`
+          : `managed policies: ${expected.requiredManagedPolicies.flat().map(lastSegment).join(', ') || 'none'}`,
         actual: `${policy.label} is present${readOnly ? ' (read-only access)' : policy.document ? '' : ' (its document could not be read)'}`,
         remediation: policy.remove,
       };
     }
   }
+}
+
+function* boundaryRules({ role, kind, expected, base }: RoleContext): Generator<FindingDraft> {
+  if (expected.permissionsBoundary === undefined) return;
+  const actual = role.permissionsBoundaryArn ?? null;
+  if (actual === expected.permissionsBoundary) return;
+  yield {
+    ...base,
+    rule: 'permissions-boundary-changed',
+    severity: 'medium',
+    title: `${kind} ${role.name} permissions boundary ${actual === null ? 'removed' : expected.permissionsBoundary === null ? 'added' : 'changed'}`,
+    subject: '',
+    expected:
+      expected.permissionsBoundary === null ? 'no permissions boundary' : `boundary ${expected.permissionsBoundary}`,
+    actual:
+      actual === null
+        ? 'no permissions boundary: the role may use everything its policies grant'
+        : `boundary ${actual}${expected.permissionsBoundary === null ? ': Batch may lose permissions it needs' : ''}`,
+    remediation:
+      expected.permissionsBoundary === null
+        ? `aws iam delete-role-permissions-boundary --role-name ${role.name}`
+        : `aws iam put-role-permissions-boundary --role-name ${role.name} --permissions-boundary ${expected.permissionsBoundary}`,
+  };
 }
 
 function* profileRules(input: RuleInput): Generator<FindingDraft> {
@@ -264,26 +386,21 @@ function* profileRules(input: RuleInput): Generator<FindingDraft> {
   }
 }
 
+const missingRoleKind = (use: RoleUse, name: string, baseline: Baseline): RoleKind =>
+  use.kind !== 'service' ? use.kind : name === baseline.serviceLinkedRole.name ? 'service-linked-role' : 'service-role';
+
 function* roleRules(input: RuleInput): Generator<FindingDraft> {
+  const tagsOf = new Map(input.computeEnvironments.map((ce) => [ce.arn, ce.tags ?? {}]));
   for (const [key, entry] of input.plan.roles) {
     const read = input.snapshot.roles.get(key);
     if (read?.status === 'missing') {
       const arn = entry.arn ?? `arn:${input.partition}:iam::${input.account}:role/${entry.name}`;
-      const kinds = new Set(
-        entry.uses.map((use) =>
-          use.kind === 'service'
-            ? entry.name === input.baseline.serviceLinkedRole.name
-              ? 'service-linked-role'
-              : 'service-role'
-            : use.kind,
-        ),
-      );
-      for (const kind of kinds) {
-        const ces = entry.uses
-          .filter((use) =>
-            use.kind === 'service' ? kind === 'service-linked-role' || kind === 'service-role' : use.kind === kind,
-          )
-          .map((use) => use.computeEnvironmentArn);
+      const byKind = new Map<RoleKind, string[]>();
+      for (const use of entry.uses) {
+        const kind = missingRoleKind(use, entry.name, input.baseline);
+        byKind.set(kind, [...(byKind.get(kind) ?? []), use.computeEnvironmentArn]);
+      }
+      for (const [kind, ces] of byKind) {
         yield {
           rule: 'role-missing',
           severity: 'high',
@@ -303,9 +420,21 @@ function* roleRules(input: RuleInput): Generator<FindingDraft> {
       continue;
     }
     if (read?.status !== 'found') continue;
-    for (const [kind, ces] of usesByKind(read.value, entry.uses, input.baseline)) {
-      yield* trustRules(read.value, kind, ces, input);
-      yield* policyRules(read.value, kind, ces, input);
+    const role = read.value;
+    for (const [kind, ces] of usesByKind(role, entry.uses, input.baseline)) {
+      const tags = ces.map((ce) => tagsOf.get(ce) ?? {});
+      const context: RoleContext = {
+        role,
+        kind,
+        expected: expectationFor(input.baseline, role, kind, tags),
+        base: { resource: roleResource(role), roleKind: kind, computeEnvironments: ces },
+        input,
+      };
+      yield* trustRules(context);
+      yield* requiredPolicyRules(context);
+      yield* awsManagedRules(context);
+      yield* documentRules(context);
+      yield* boundaryRules(context);
     }
   }
 }

@@ -65,8 +65,9 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
   );
   const counts = severityCounts(report);
   lines.push(
-    `${summary.computeEnvironments} compute environments, ${summary.roles} roles audited, ${summary.findings} findings${counts ? `: ${counts}` : ''}`,
+    `${summary.computeEnvironments} compute environments, ${summary.roles} roles audited, ${summary.findings} findings${counts ? `: ${counts}` : ''}${summary.waived ? ` (${summary.waived} waived)` : ''}`,
   );
+  lines.push(colour.dim(`baseline: ${terminalSafe(report.baseline.source)}`));
   if (!report.complete) {
     lines.push(
       colour.red(
@@ -101,6 +102,25 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
       );
       lines.push(`    fix:       ${terminalSafe(finding.remediation)}`);
       lines.push(colour.dim(`    id:        ${finding.id}`));
+    }
+  }
+  if (report.waived.length > 0) {
+    lines.push('', colour.dim(colour.bold(`WAIVED (${report.waived.length})`)));
+    for (const finding of report.waived) {
+      lines.push(
+        `  [${finding.rule}] ${terminalSafe(finding.title)}: waived until ${finding.waiver.expires} by ${terminalSafe(finding.waiver.owner)} (${terminalSafe(finding.waiver.reason)})`,
+      );
+    }
+  }
+  if (report.waiversExpiringSoon.length > 0) {
+    lines.push(
+      '',
+      colour.yellow(colour.bold(`WAIVERS EXPIRING WITHIN 14 DAYS (${report.waiversExpiringSoon.length})`)),
+    );
+    for (const waiver of report.waiversExpiringSoon) {
+      lines.push(
+        `  ${waiver.rule} on ${terminalSafe(waiver.resource)} expires ${waiver.expires} (owner ${terminalSafe(waiver.owner)})`,
+      );
     }
   }
   if (report.errors.length > 0) {

@@ -1,40 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../src/domain/finding.js';
-import { SEVERITIES, type Severity } from '../../../src/domain/model.js';
-import { countBySeverity, type Report } from '../../../src/domain/report.js';
 import { alertBytes, asciiSubject, buildAlert, SNS_MAX_BYTES, slackEscape } from '../../../src/render/alert.js';
+import { findingOf, reportOf } from '../../support/report.js';
 import { reportSchemaErrors } from '../../support/schema.js';
 
-const finding = (i: number, severity: Severity, title = `finding ${i}`): Finding => ({
-  id: i.toString(16).padStart(16, '0'),
-  rule: 'managed-policy-unexpected',
-  severity,
-  title,
-  resource: { type: 'role', arn: `arn:aws:iam::123456789012:role/role-${i}`, name: `role-${i}` },
-  roleKind: 'instance-role',
-  subject: 'arn:aws:iam::aws:policy/AmazonS3FullAccess',
-  computeEnvironments: [`arn:aws:batch:us-east-1:123456789012:compute-environment/ce-${i}`],
-  expected: 'managed policies: AmazonEC2ContainerServiceforEC2Role',
-  actual: 'arn:aws:iam::aws:policy/AmazonS3FullAccess is also attached',
-  remediation: `aws iam detach-role-policy --role-name role-${i} --policy-arn arn:aws:iam::aws:policy/AmazonS3FullAccess`,
-});
-
-const reportOf = (findings: Finding[], extra: Partial<Report> = {}): Report => {
-  const sorted = [...findings].sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
-  return {
-    schemaVersion: 1,
-    tool: { name: 'batch-iam-drift', version: '0.1.0' },
-    account: '123456789012',
-    regions: ['us-east-1'],
-    startedAt: '2026-11-29T03:00:00.000Z',
-    finishedAt: '2026-11-29T03:00:05.000Z',
-    complete: true,
-    summary: { computeEnvironments: 3, roles: 2, findings: sorted.length, bySeverity: countBySeverity(sorted) },
-    findings: sorted,
-    errors: [],
-    ...extra,
-  };
-};
+const finding = findingOf;
 
 const parts = (message: string) =>
   JSON.parse(message) as Record<'default' | 'email' | 'sqs' | 'lambda' | 'https', string>;
