@@ -1,10 +1,11 @@
 import type { Baseline } from '../domain/baseline.js';
-import type { AuditError, ComputeEnvironment } from '../domain/model.js';
-import { addProfileRoles, planReferences } from '../domain/references.js';
+import type { AuditError, ComputeEnvironment, IamSnapshot } from '../domain/model.js';
+import { addProfileRoles, planReferences, type ReferencePlan } from '../domain/references.js';
 import { countBySeverity, type Report, snapshotErrors } from '../domain/report.js';
 import { evaluateRules } from '../domain/rules.js';
 import { applyWaivers } from '../domain/waivers.js';
-import type { AuditPorts } from '../ports.js';
+import { ConfigError } from '../errors.js';
+import type { AuditPorts, CallerIdentity } from '../ports.js';
 import { TOOL } from '../version.js';
 
 /** What to audit and how to report progress. */
@@ -45,17 +46,28 @@ const selectComputeEnvironments = (
   return selected;
 };
 
+/** Everything read for one run, before any rule is applied. */
+export interface CollectedState {
+  readonly identity: CallerIdentity;
+  readonly computeEnvironments: ComputeEnvironment[];
+  readonly plan: ReferencePlan;
+  readonly snapshot: IamSnapshot;
+  readonly errors: AuditError[];
+}
+
 /**
- * Runs one audit: lists compute environments in every region, reads each distinct role and
- * instance profile once, applies the rules and returns the report. A region or entity that cannot
- * be read becomes an entry in `errors` and makes the report incomplete; the rest goes on.
- * Fails only when the caller's identity cannot be established (bad credentials, unreachable endpoint).
+ * Lists compute environments in every region and reads each distinct role, instance profile and
+ * customer-managed policy once. A region or entity that cannot be read becomes an entry in `errors`;
+ * the rest goes on. Fails only when the caller's identity cannot be established.
  */
-export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promise<Report> => {
-  const now = options.now ?? (() => new Date());
+export const collectState = async (ports: AuditPorts, options: Omit<AuditOptions, 'now'>): Promise<CollectedState> => {
   const progress = options.onProgress ?? (() => undefined);
-  const startedAt = now().toISOString();
   const identity = await ports.identity.whoAmI(options.signal);
+  if (options.baseline.account && options.baseline.account !== identity.account) {
+    throw new ConfigError(
+      `The baseline ${options.baseline.source.name} is for account ${options.baseline.account}, but the credentials are for account ${identity.account}.`,
+    );
+  }
   progress(`Auditing account ${identity.account} in ${options.regions.join(', ')}`);
 
   const errors: AuditError[] = [];
@@ -79,7 +91,9 @@ export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promis
   const computeEnvironments = selectComputeEnvironments(perRegion.flat(), options.computeEnvironments, errors);
 
   const plan = planReferences(computeEnvironments, options.baseline.serviceLinkedRole.name);
-  progress(`Reading ${plan.roles.size} referenced roles and ${plan.instanceProfiles.size} instance profiles from IAM`);
+  progress(
+    `Reading ${plan.roles.size} referenced role${plan.roles.size === 1 ? '' : 's'} and ${plan.instanceProfiles.size} instance profile${plan.instanceProfiles.size === 1 ? '' : 's'} from IAM`,
+  );
   const snapshot = await ports.iam.read(
     {
       roleNames: [...plan.roles.values()].map((r) => r.name),
@@ -89,7 +103,18 @@ export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promis
   );
   addProfileRoles(plan, snapshot.instanceProfiles);
   errors.push(...snapshotErrors(snapshot));
+  return { identity, computeEnvironments, plan, snapshot, errors };
+};
 
+/**
+ * Runs one audit: collects the live state, applies the rules and the baseline's waivers, and returns
+ * the report. Whatever could not be read is in `errors` and makes the report incomplete.
+ */
+export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promise<Report> => {
+  const now = options.now ?? (() => new Date());
+  const progress = options.onProgress ?? (() => undefined);
+  const startedAt = now().toISOString();
+  const { identity, computeEnvironments, plan, snapshot, errors } = await collectState(ports, options);
   const evaluated = evaluateRules({
     account: identity.account,
     partition: identity.partition,

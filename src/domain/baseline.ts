@@ -86,6 +86,8 @@ export interface Baseline {
   readonly waivers: readonly Waiver[];
   /** Where the team's part came from, for the report. */
   readonly source: { readonly name: string; readonly sha256?: string };
+  /** The account the team's baseline is for; an audit of another account refuses to start. */
+  readonly account?: string;
 }
 
 /** AWS's documented defaults, from `infra/aws-defaults.json`, with no team baseline. */
@@ -103,6 +105,7 @@ export interface BaselineOverlay {
   readonly roles?: readonly RoleOverride[];
   readonly waivers?: readonly Waiver[];
   readonly source?: { readonly name: string; readonly sha256?: string };
+  readonly account?: string;
 }
 
 /** Lays a team's baseline over `base`: role kinds field by field, roles and waivers appended. */
@@ -118,6 +121,7 @@ export const overlayBaseline = (base: Baseline, overlay: BaselineOverlay): Basel
     roles: [...base.roles, ...(overlay.roles ?? [])],
     waivers: [...base.waivers, ...(overlay.waivers ?? [])],
     source: overlay.source ?? base.source,
+    ...(overlay.account ? { account: overlay.account } : {}),
   };
 };
 

@@ -106,7 +106,13 @@ function* trustRules({ role, kind, expected, base, input }: RoleContext): Genera
       remediation: `Restore the recorded trust policy (aws iam update-assume-role-policy --role-name ${role.name} --policy-document file://trust.json), or capture the new one into the baseline if the change is intended`,
     };
   }
-  if (expected.confusedDeputyCheck && trust.serviceCanAssume && !trust.hasConfusedDeputyCondition) {
+  // A pinned trust policy was reviewed as a whole; the hardening hint would only repeat itself.
+  if (
+    expected.confusedDeputyCheck &&
+    !expected.trustDocument &&
+    trust.serviceCanAssume &&
+    !trust.hasConfusedDeputyCondition
+  ) {
     yield {
       ...base,
       rule: 'trust-confused-deputy',
