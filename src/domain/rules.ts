@@ -228,9 +228,11 @@ const documentPolicies = ({ role, expected, input }: RoleContext): DocumentPolic
       return {
         label: `customer-managed policy ${attached.name}`,
         subject: attached.arn,
-        named: [...expected.allowedManagedPolicies, ...expected.requiredManagedPolicies.flat()].some((ref) =>
-          policyRefMatches(ref, attached.arn),
-        ),
+        named:
+          expected.pinnedPolicies[attached.arn] !== undefined ||
+          [...expected.allowedManagedPolicies, ...expected.requiredManagedPolicies.flat()].some((ref) =>
+            policyRefMatches(ref, attached.arn),
+          ),
         pinned: expected.pinnedPolicies[attached.arn],
         document: read?.status === 'found' ? read.value.document : undefined,
         versionId: read?.status === 'found' ? read.value.defaultVersionId : undefined,

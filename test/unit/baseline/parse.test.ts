@@ -5,7 +5,8 @@ const problems = (text: string) => {
   try {
     parseBaselineText(text, 'baseline.yaml');
   } catch (error) {
-    if (error instanceof BaselineError) return error.problems.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`);
+    if (error instanceof BaselineError)
+      return error.problems.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`);
     throw error;
   }
   return [];
@@ -60,18 +61,27 @@ describe('parseBaselineText', () => {
       { effect: 'Allow', actions: ['s3:getobject'], resources: ['arn:aws:s3:::references/*'] },
     ]);
     expect(parsed.roles?.[0]?.inlinePolicies?.['anything-goes']).toBeNull();
-    expect(parsed.roles?.[1]?.customerManagedPolicies?.['arn:aws:iam::123456789012:policy/etl-read']?.versionId).toBe('v3');
+    expect(parsed.roles?.[1]?.customerManagedPolicies?.['arn:aws:iam::123456789012:policy/etl-read']?.versionId).toBe(
+      'v3',
+    );
     expect(parsed.waivers?.[0]?.expires).toBe('2027-01-31');
     expect(parsed.source?.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('accepts the same baseline written as JSON', () => {
-    const json = JSON.stringify({ version: 1, roles: [{ match: { name: 'ecsInstanceRole' }, managedPolicies: ['AdministratorAccess'] }] });
+    const json = JSON.stringify({
+      version: 1,
+      roles: [{ match: { name: 'ecsInstanceRole' }, managedPolicies: ['AdministratorAccess'] }],
+    });
     expect(parseBaselineText(json, 'baseline.json').roles?.[0]?.managedPolicies).toEqual(['AdministratorAccess']);
   });
 
   it.each([
-    ['an unknown key', 'version: 1\nroles:\n  - match: { name: a }\n    colour: blue\n', '4:5 roles[0].colour: unknown key "colour"'],
+    [
+      'an unknown key',
+      'version: 1\nroles:\n  - match: { name: a }\n    colour: blue\n',
+      '4:5 roles[0].colour: unknown key "colour"',
+    ],
     ['a wrong type', 'version: 1\nwaivers: {}\n', '2:10 waivers: must be array, not object'],
     [
       'an unquoted account id',
@@ -113,7 +123,11 @@ describe('parseBaselineText', () => {
       'version: 1\nroles:\n  - match: { name: a }\n    trust:\n      document: "{not json"\n',
       '5:17 roles[0].trust.document: unparseable policy document:',
     ],
-    ['a YAML syntax error', 'version: 1\nroles:\n  - match: {name: a}\n  bad\n', '4:3 : Implicit map keys need to be followed by map values'],
+    [
+      'a YAML syntax error',
+      'version: 1\nroles:\n  - match: {name: a}\n  bad\n',
+      '4:3 : Implicit map keys need to be followed by map values',
+    ],
     ['a duplicate key', 'version: 1\nversion: 1\n', '2:1 : Map keys must be unique'],
     ['a missing version', 'roles: []\n', '1:1 : missing required key "version"'],
   ])('reports %s with its line and path', (_label, text, expected) => {
