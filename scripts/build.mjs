@@ -8,6 +8,8 @@ const common = {
   platform: 'node',
   format: 'esm',
   minify: true,
+  // Error class names are reported to users (BaselineError, DeadlineError); minification must keep them.
+  keepNames: true,
   treeShaking: true,
   sourcemap: true,
   mainFields: ['module', 'main'],
@@ -15,6 +17,8 @@ const common = {
   // Some CommonJS dependencies call require(); ESM bundles need it defined.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
+  // The team baseline is bundled into the Lambda as text and parsed at run time.
+  loader: { '.yaml': 'text' },
 };
 
 await Promise.all([

@@ -1,5 +1,6 @@
 import { BatchClient } from '@aws-sdk/client-batch';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 
@@ -20,3 +21,6 @@ export const createStsClient = (region: string): STSClient => new STSClient({ re
 
 /** An SNS client for the topic's region. */
 export const createSnsClient = (region: string): SNSClient => new SNSClient({ region, maxAttempts: 5 });
+
+/** An S3 client for reading the baseline. */
+export const createS3Client = (region: string): S3Client => new S3Client({ region, maxAttempts: 5 });

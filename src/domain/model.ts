@@ -84,7 +84,7 @@ export interface AuditError {
   /** The API operation that failed, e.g. `iam:GetRole`. */
   readonly operation: string;
   readonly resource: {
-    readonly type: 'role' | 'instance-profile' | 'policy' | 'region' | 'account' | 'compute-environment';
+    readonly type: 'role' | 'instance-profile' | 'policy' | 'region' | 'account' | 'compute-environment' | 'baseline';
     readonly name: string;
   };
   /** The AWS error code or name, e.g. `AccessDenied`, `Throttling`, `TimeoutError`. */

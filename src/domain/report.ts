@@ -46,3 +46,29 @@ export const countBySeverity = (findings: readonly Finding[]): Record<Severity, 
   for (const finding of findings) counts[finding.severity]++;
   return counts;
 };
+
+/**
+ * The report of a run that could not audit at all (its baseline was unusable): no findings, one error,
+ * incomplete, so that the alert says so instead of staying silent.
+ */
+export const unauditedReport = (
+  tool: Report['tool'],
+  account: string,
+  regions: readonly string[],
+  error: AuditError,
+  at: Date,
+): Report => ({
+  schemaVersion: 1,
+  tool,
+  account,
+  regions: [...regions],
+  startedAt: at.toISOString(),
+  finishedAt: at.toISOString(),
+  complete: false,
+  summary: { computeEnvironments: 0, roles: 0, findings: 0, bySeverity: countBySeverity([]), waived: 0 },
+  baseline: { source: error.resource.name },
+  findings: [],
+  waived: [],
+  waiversExpiringSoon: [],
+  errors: [error],
+});

@@ -1,4 +1,4 @@
-import { isTopicArn } from '../arns.js';
+import { isTopicArn, parseS3Uri } from '../arns.js';
 import { SEVERITIES, type Severity } from '../domain/model.js';
 import { ConfigError } from '../errors.js';
 import { parseRegionList } from '../regions.js';
@@ -12,6 +12,8 @@ export interface LambdaConfig {
   readonly alertMode: 'findings' | 'always';
   /** Time kept back from the Lambda timeout to publish a partial report. */
   readonly reserveMs: number;
+  /** Read the baseline from this `s3://bucket/key` on every run instead of the bundled one. */
+  readonly baselineS3Uri?: string;
 }
 
 /** Parses and validates the environment; every error names the variable and what it expects. */
@@ -39,5 +41,16 @@ export const parseLambdaConfig = (env: Readonly<Record<string, string | undefine
   if (!/^\d+$/.test(reserve)) {
     throw new ConfigError(`DEADLINE_RESERVE_SECONDS must be a whole number of seconds, not "${reserve}".`);
   }
-  return { topicArn, regions, minSeverity, alertMode, reserveMs: Number(reserve) * 1000 };
+  const baselineS3Uri = env.BASELINE_S3_URI?.trim();
+  if (baselineS3Uri && !parseS3Uri(baselineS3Uri)) {
+    throw new ConfigError(`BASELINE_S3_URI "${baselineS3Uri}" is not an s3://bucket/key URI.`);
+  }
+  return {
+    topicArn,
+    regions,
+    minSeverity,
+    alertMode,
+    reserveMs: Number(reserve) * 1000,
+    ...(baselineS3Uri ? { baselineS3Uri } : {}),
+  };
 };

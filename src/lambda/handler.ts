@@ -8,10 +8,11 @@ import { runAudit } from '../app/run-audit.js';
 import type { AlertPublisher } from '../aws/sns-publisher.js';
 import type { Baseline } from '../domain/baseline.js';
 import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
-import type { Report } from '../domain/report.js';
+import { type Report, unauditedReport } from '../domain/report.js';
 import { BatchIamDriftError } from '../errors.js';
 import type { AuditPorts } from '../ports.js';
 import { alertBytes, buildAlert } from '../render/alert.js';
+import { TOOL } from '../version.js';
 import type { LambdaConfig } from './config.js';
 import { parseEvent } from './event.js';
 
@@ -39,13 +40,17 @@ export interface HandlerDeps {
   readonly config: LambdaConfig;
   readonly ports: AuditPorts;
   readonly publisher: AlertPublisher;
-  readonly baseline: Baseline;
+  /** The baseline for this run; rejects when it cannot be read or is invalid. */
+  readonly loadBaseline: () => Promise<Baseline>;
   readonly logger: Logger;
   readonly metrics: Metrics;
 }
 
 /** Raised into the audit's signal when the function is about to time out. */
 export class DeadlineError extends BatchIamDriftError {}
+
+/** The baseline could not be read or is invalid: the run alerts and fails instead of auditing against the defaults. */
+export class BaselineUnusableError extends BatchIamDriftError {}
 
 const shouldPublish = (report: Report, config: LambdaConfig, minSeverity: Severity): string | undefined => {
   if (config.alertMode === 'always') return undefined;
@@ -69,9 +74,40 @@ const METRIC_NAMES: Record<Severity, string> = {
  */
 export const createHandler = (deps: HandlerDeps) => {
   const { config, logger, metrics } = deps;
+  const source = config.baselineS3Uri ?? 'the bundled baseline';
+
+  /** Loads the baseline; when it is unusable, publishes an alert saying the audit did not run, then fails. */
+  const loadOrAlert = async (regions: readonly string[]): Promise<Baseline> => {
+    try {
+      return await deps.loadBaseline();
+    } catch (error) {
+      const cause = error as Error;
+      logger.error('baseline unusable', { source, error: cause });
+      metrics.addMetric('AuditErrors', MetricUnit.Count, 1);
+      const identity = await deps.ports.identity.whoAmI();
+      const report = unauditedReport(
+        TOOL,
+        identity.account,
+        regions,
+        {
+          operation: config.baselineS3Uri ? 's3:GetObject' : 'baseline:Load',
+          resource: { type: 'baseline', name: source },
+          code: cause.name,
+          message: `No audit ran: the baseline could not be used. ${cause.message}`.slice(0, 4000),
+        },
+        new Date(),
+      );
+      await deps.publisher.publish(config.topicArn, buildAlert(report, { minSeverity: config.minSeverity }));
+      throw new BaselineUnusableError(`The baseline ${source} could not be used; no audit ran: ${cause.message}`, {
+        cause: error,
+      });
+    }
+  };
+
   const audit = async (event: unknown, context: Context): Promise<AuditSummary> => {
     const request = parseEvent(event, { regions: config.regions, minSeverity: config.minSeverity });
     logger.info('audit started', { trigger: request.trigger, regions: request.regions, dryRun: request.dryRun });
+    const baseline = await loadOrAlert(request.regions);
 
     const controller = new AbortController();
     const budget = context.getRemainingTimeInMillis() - config.reserveMs;
@@ -85,7 +121,7 @@ export const createHandler = (deps: HandlerDeps) => {
     try {
       report = await runAudit(deps.ports, {
         regions: request.regions,
-        baseline: deps.baseline,
+        baseline,
         signal: controller.signal,
         ...(request.computeEnvironments ? { computeEnvironments: request.computeEnvironments } : {}),
         onProgress: (message) => logger.debug(message),

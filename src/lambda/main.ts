@@ -1,9 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createSnsClient } from '../aws/clients.js';
+import bundledBaseline from '../../infra/baseline.yaml';
+import { createS3TextReader } from '../aws/baseline-s3.js';
+import { createS3Client, createSnsClient } from '../aws/clients.js';
 import { createAwsPorts } from '../aws/ports.js';
 import { createSnsPublisher } from '../aws/sns-publisher.js';
-import { AWS_DEFAULT_BASELINE } from '../domain/baseline.js';
+import { baselineFromText } from '../baseline/load.js';
+import type { Baseline } from '../domain/baseline.js';
 import { parseLambdaConfig } from './config.js';
 import { createHandler } from './handler.js';
 
@@ -13,12 +16,23 @@ const metrics = new Metrics({ namespace: 'BatchIamDrift', serviceName: 'batch-ia
 // Read and validated once per container: a bad variable fails the cold start with a message naming it.
 const config = parseLambdaConfig(process.env);
 
+const readS3 = createS3TextReader(createS3Client(config.regions[0] ?? 'us-east-1'));
+let bundled: Promise<Baseline> | undefined;
+
+/** The baseline for a run: read from S3 every time when BASELINE_S3_URI is set, else the bundled file (parsed once). */
+const loadBaseline = (): Promise<Baseline> => {
+  const uri = config.baselineS3Uri;
+  if (uri) return readS3(uri).then((text) => baselineFromText(text, uri));
+  bundled ??= Promise.resolve().then(() => baselineFromText(bundledBaseline, 'infra/baseline.yaml (bundled)'));
+  return bundled;
+};
+
 /** The deployed Lambda entry point (`dist/handler.handler`). */
 export const handler = createHandler({
   config,
   ports: createAwsPorts({ homeRegion: config.regions[0] ?? 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL }),
   publisher: createSnsPublisher(createSnsClient),
-  baseline: AWS_DEFAULT_BASELINE,
+  loadBaseline,
   logger,
   metrics,
 });

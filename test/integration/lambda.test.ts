@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { AttachRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
@@ -195,5 +196,61 @@ describe('the deployed bundle against moto', () => {
     expect(critical.Messages?.map((m) => JSON.parse(m.Body ?? '{}').Subject)).toEqual([
       `[batch-iam-drift] 1 critical, 1 medium in ${ACCOUNT}`,
     ]);
+  });
+
+  it('reads the baseline from S3 on every run, and alerts and fails when it turns invalid', async () => {
+    // Prepare: a baseline in S3 that waives the AdministratorAccess finding.
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: endpoint(), credentials, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: 'team-config' }));
+    const put = (body: string) =>
+      s3.send(new PutObjectCommand({ Bucket: 'team-config', Key: 'batch/baseline.yaml', Body: body }));
+    await put(`version: 1
+account: '${ACCOUNT}'
+waivers:
+  - rule: dangerous-permission
+    resource: '*:role/ecsInstanceRole'
+    reason: break-glass access during the migration, BATCH-7
+    owner: platform-team
+    expires: '2099-12-31'
+`);
+    const clients = seedClients(endpoint());
+    const { serviceRoleArn } = await seedByTheDocs(clients);
+    await createComputeEnvironment(clients, {
+      name: 'waived-ce',
+      serviceRoleArn,
+      type: 'EC2',
+      instanceProfile: 'ecsInstanceRole',
+    });
+    await clients.iam.send(
+      new AttachRolePolicyCommand({ RoleName: 'ecsInstanceRole', PolicyArn: awsPolicy('AdministratorAccess') }),
+    );
+    const handler = await loadHandler({
+      TOPIC_ARN: topicArn,
+      AUDIT_REGIONS: 'us-east-1',
+      ALERT_MODE: 'always',
+      BASELINE_S3_URI: 's3://team-config/batch/baseline.yaml',
+    });
+    // Act 1: the waiver applies.
+    const waived = await handler(scheduled, context);
+    // Assess 1
+    expect(waived).toMatchObject({ findings: 0, complete: true, published: true });
+    const first = JSON.parse(JSON.parse((await sentToTopic())[0]?.[1] ?? '{}').sqs);
+    expect(first.baseline.source).toBe('s3://team-config/batch/baseline.yaml');
+    expect(first.waived.map((f: { rule: string }) => f.rule)).toEqual(['dangerous-permission']);
+    // Act 2: someone breaks the file; the next run must not fall back to the defaults.
+    await put('version: 1\nwaivers: yes\n');
+    await expect(handler(scheduled, context)).rejects.toThrow(
+      /could not be used; no audit ran: [\s\S]*waivers: must be array, not string/,
+    );
+    // Assess 2
+    const sent = await sentToTopic();
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.[2]).toBe(`[batch-iam-drift] INCOMPLETE audit: no drift in ${ACCOUNT}`);
+    const second = JSON.parse(JSON.parse(sent[1]?.[1] ?? '{}').sqs);
+    expect(second.errors[0]).toMatchObject({
+      operation: 's3:GetObject',
+      resource: { type: 'baseline' },
+      code: 'BaselineError',
+    });
   });
 });

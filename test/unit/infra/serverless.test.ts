@@ -33,7 +33,10 @@ const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Actio
 
 describe('serverless.yml, packaged', () => {
   it('grants the function exactly the actions the adapters declare, plus logging and its failure queue', () => {
-    const granted = statements().flatMap(actions);
+    const baselineRead =
+      (template.Resources.BaselineReadPolicy?.Properties.PolicyDocument as { Statement: Statement[] } | undefined)
+        ?.Statement ?? [];
+    const granted = [...statements(), ...baselineRead].flatMap(actions);
     const platform = granted.filter((a) => a.startsWith('logs:') || a === 'sqs:SendMessage');
     expect([...new Set(granted.filter((a) => !platform.includes(a)))].sort()).toEqual(LAMBDA_PERMISSIONS);
     expect(platform.sort()).toEqual([
@@ -65,6 +68,18 @@ describe('serverless.yml, packaged', () => {
     expect(invokeConfig?.Properties.DestinationConfig).toEqual({
       OnFailure: { Destination: { 'Fn::GetAtt': ['FailureQueue', 'Arn'] } },
     });
+  });
+
+  it('reads a baseline from S3 only when one is configured, and only that object', () => {
+    const policy = template.Resources.BaselineReadPolicy as unknown as {
+      Condition: string;
+      Properties: { Roles: unknown };
+    };
+    expect(policy.Condition).toBe('HasBaselineS3');
+    expect(policy.Properties.Roles).toEqual([{ Ref: 'IamRoleLambdaExecution' }]);
+    expect(JSON.stringify(template.Resources.BaselineReadPolicy)).toContain(
+      '"Fn::Split":["s3://",{"Ref":"BaselineS3Uri"}]',
+    );
   });
 
   it('encrypts the topic with its own key and alarms on errors and on a missed run', () => {

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSnsPublisher } from '../../../src/aws/sns-publisher.js';
-import { AWS_DEFAULT_BASELINE } from '../../../src/domain/baseline.js';
+import { AWS_DEFAULT_BASELINE, type Baseline } from '../../../src/domain/baseline.js';
 import type { IamSnapshot, RoleState } from '../../../src/domain/model.js';
 import type { LambdaConfig } from '../../../src/lambda/config.js';
 import { createHandler } from '../../../src/lambda/handler.js';
@@ -75,12 +75,16 @@ const withAdmin = (): IamSnapshot => {
 const clean = () =>
   snapshotOf(documentedRoles(), { ecsInstanceRole: found(profile('ecsInstanceRole', ['ecsInstanceRole'])) });
 
-const build = (ports: AuditPorts, overrides: Partial<LambdaConfig> = {}) =>
+const build = (
+  ports: AuditPorts,
+  overrides: Partial<LambdaConfig> = {},
+  loadBaseline: () => Promise<Baseline> = async () => AWS_DEFAULT_BASELINE,
+) =>
   createHandler({
     config: config(overrides),
     ports,
     publisher: createSnsPublisher((region) => new SNSClient({ region })),
-    baseline: AWS_DEFAULT_BASELINE,
+    loadBaseline,
     logger: new Logger({ serviceName: 'batch-iam-drift' }),
     metrics: new Metrics({ namespace: 'BatchIamDrift', serviceName: 'batch-iam-drift' }),
   });
@@ -265,5 +269,35 @@ describe('createHandler', () => {
       code: 'DeadlineError',
       message: 'stopped reading 20 s before the Lambda timeout',
     });
+  });
+
+  it('alerts and fails, without auditing, when the baseline is unusable', async () => {
+    // Prepare
+    const requests: IamReadRequest[] = [];
+    const ports = fakePorts({ 'us-east-1': [ce('ce-a')] }, withAdmin(), requests);
+    const broken = async (): Promise<Baseline> => {
+      throw Object.assign(new Error('baseline.yaml:3:5 roles[0].colour: unknown key "colour"'), {
+        name: 'BaselineError',
+      });
+    };
+    const handler = build(ports, { baselineS3Uri: 's3://team-config/batch/baseline.yaml' }, broken);
+    // Act / Assess
+    await expect(handler(scheduled, context())).rejects.toThrow(
+      'The baseline s3://team-config/batch/baseline.yaml could not be used; no audit ran',
+    );
+    expect(requests).toEqual([]);
+    const input = published();
+    expect(input?.Subject).toBe('[batch-iam-drift] INCOMPLETE audit: no drift in 123456789012');
+    const report = JSON.parse(JSON.parse(input?.Message ?? '{}').sqs);
+    expect(reportSchemaErrors(report)).toEqual([]);
+    expect(report.errors).toEqual([
+      {
+        operation: 's3:GetObject',
+        resource: { type: 'baseline', name: 's3://team-config/batch/baseline.yaml' },
+        code: 'BaselineError',
+        message:
+          'No audit ran: the baseline could not be used. baseline.yaml:3:5 roles[0].colour: unknown key "colour"',
+      },
+    ]);
   });
 });

@@ -1,0 +1,5 @@
+/** YAML files bundled as text by esbuild (`loader: { '.yaml': 'text' }`). */
+declare module '*.yaml' {
+  const text: string;
+  export default text;
+}
