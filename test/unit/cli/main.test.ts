@@ -63,6 +63,10 @@ describe('runCli', () => {
     [['audit', '--format', 'xml'], /--format must be text or json, not "xml"/],
     [['audit', '--fail-on', 'severe'], /--fail-on must be one of critical, high, medium, low, info/],
     [['scan'], /Unknown command "scan"/],
+    [['baseline'], /"baseline" takes "capture" or "validate", not nothing/],
+    [['baseline', 'validate'], /baseline validate takes one file/],
+    [['baseline', 'capture', '--format', 'json'], /--format is not an option of baseline capture/],
+    [['audit', '--baseline', '/nonexistent/baseline.yaml'], /Cannot read the baseline \/nonexistent\/baseline.yaml/],
     [[], /Missing command/],
   ])('rejects %j with exit 2 and a message a user can act on', async (argv, message) => {
     const c = capture();
