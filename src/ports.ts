@@ -1,4 +1,4 @@
-import type { ComputeEnvironment, IamSnapshot } from './domain/model.js';
+import type { ComputeEnvironment, EventTarget, IamSnapshot, JobDefinition, JobQueue } from './domain/model.js';
 
 /** Who the credentials belong to. */
 export interface CallerIdentity {
@@ -13,9 +13,17 @@ export interface AccountIdentity {
   whoAmI(signal?: AbortSignal): Promise<CallerIdentity>;
 }
 
-/** Lists Batch compute environments in one region, every page. */
+/** Lists Batch resources in one region, every page. */
 export interface BatchInventory {
   listComputeEnvironments(region: string, signal?: AbortSignal): Promise<ComputeEnvironment[]>;
+  listJobQueues(region: string, signal?: AbortSignal): Promise<JobQueue[]>;
+  /** ACTIVE job definitions only. */
+  listJobDefinitions(region: string, signal?: AbortSignal): Promise<JobDefinition[]>;
+}
+
+/** Finds the EventBridge rule targets that submit jobs to given job queues in one region. */
+export interface EventTargetFinder {
+  targetsFor(region: string, jobQueueArns: readonly string[], signal?: AbortSignal): Promise<EventTarget[]>;
 }
 
 /** The roles and instance profiles an audit asks IAM about. */
@@ -37,5 +45,6 @@ export interface IamStateReader {
 export interface AuditPorts {
   readonly identity: AccountIdentity;
   readonly batch: BatchInventory;
+  readonly events: EventTargetFinder;
   readonly iam: IamStateReader;
 }

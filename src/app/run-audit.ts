@@ -20,6 +20,8 @@ export interface AuditOptions {
   readonly now?: () => Date;
 }
 
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 const describeError = (error: unknown): { code: string; message: string } => {
   const e = error as { name?: string; message?: string; cause?: { name?: string; message?: string } };
   const inner = e.cause ?? e;
@@ -71,32 +73,62 @@ export const collectState = async (ports: AuditPorts, options: Omit<AuditOptions
   progress(`Auditing account ${identity.account} in ${options.regions.join(', ')}`);
 
   const errors: AuditError[] = [];
+  /** Runs one regional listing; a failure is recorded and the rest of the audit goes on. */
+  const listing = async <T>(operation: string, region: string, list: () => Promise<T[]>): Promise<T[]> => {
+    try {
+      return await list();
+    } catch (error) {
+      errors.push({ operation, resource: { type: 'region', name: region }, ...describeError(error) });
+      progress(`${region}: ${operation} failed`);
+      return [];
+    }
+  };
   const perRegion = await Promise.all(
-    options.regions.map(async (region): Promise<ComputeEnvironment[]> => {
-      try {
-        const found = await ports.batch.listComputeEnvironments(region, options.signal);
-        progress(`${region}: ${found.length} compute environment${found.length === 1 ? '' : 's'}`);
-        return found;
-      } catch (error) {
-        errors.push({
-          operation: 'batch:DescribeComputeEnvironments',
-          resource: { type: 'region', name: region },
-          ...describeError(error),
-        });
-        progress(`${region}: could not list compute environments`);
-        return [];
-      }
+    options.regions.map(async (region) => {
+      const [computeEnvironments, jobQueues, jobDefinitions] = await Promise.all([
+        listing('batch:DescribeComputeEnvironments', region, () =>
+          ports.batch.listComputeEnvironments(region, options.signal),
+        ),
+        listing('batch:DescribeJobQueues', region, () => ports.batch.listJobQueues(region, options.signal)),
+        listing('batch:DescribeJobDefinitions', region, () => ports.batch.listJobDefinitions(region, options.signal)),
+      ]);
+      const eventTargets = await listing('events:ListRuleNamesByTarget', region, () =>
+        ports.events.targetsFor(
+          region,
+          jobQueues.map((q) => q.arn),
+          options.signal,
+        ),
+      );
+      progress(
+        `${region}: ${count(computeEnvironments.length, 'compute environment')}, ${count(jobQueues.length, 'job queue')}, ${count(jobDefinitions.length, 'job definition')}, ${count(eventTargets.length, 'EventBridge target')}`,
+      );
+      return { computeEnvironments, jobQueues, jobDefinitions, eventTargets };
     }),
   );
-  const computeEnvironments = selectComputeEnvironments(perRegion.flat(), options.computeEnvironments, errors);
+  const computeEnvironments = selectComputeEnvironments(
+    perRegion.flatMap((r) => r.computeEnvironments),
+    options.computeEnvironments,
+    errors,
+  );
+  // On demand, an audit of named compute environments leaves job definitions and EventBridge rules out.
+  const scoped = options.computeEnvironments === undefined;
+  const inventory = {
+    computeEnvironments,
+    jobQueues: perRegion.flatMap((r) => r.jobQueues),
+    jobDefinitions: scoped ? perRegion.flatMap((r) => r.jobDefinitions) : [],
+    eventTargets: scoped ? perRegion.flatMap((r) => r.eventTargets) : [],
+  };
 
-  const plan = planReferences(computeEnvironments, options.baseline.serviceLinkedRole.name);
+  const plan = planReferences(inventory, options.baseline.serviceLinkedRole.name);
+  const accountRoles = computeEnvironments.some((ce) => ce.resourceType === 'SPOT')
+    ? options.baseline.spotServiceLinkedRoles.map((r) => r.name)
+    : [];
   progress(
     `Reading ${plan.roles.size} referenced role${plan.roles.size === 1 ? '' : 's'} and ${plan.instanceProfiles.size} instance profile${plan.instanceProfiles.size === 1 ? '' : 's'} from IAM`,
   );
   const snapshot = await ports.iam.read(
     {
-      roleNames: [...plan.roles.values()].map((r) => r.name),
+      roleNames: [...[...plan.roles.values()].map((r) => r.name), ...accountRoles],
       instanceProfileNames: [...plan.instanceProfiles.values()].map((p) => p.name),
     },
     options.signal,

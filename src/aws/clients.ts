@@ -1,4 +1,5 @@
 import { BatchClient } from '@aws-sdk/client-batch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -24,3 +25,7 @@ export const createSnsClient = (region: string): SNSClient => new SNSClient({ re
 
 /** An S3 client for reading the baseline. */
 export const createS3Client = (region: string): S3Client => new S3Client({ region, maxAttempts: 5 });
+
+/** An EventBridge client for one region. */
+export const createEventBridgeClient = (region: string): EventBridgeClient =>
+  new EventBridgeClient({ region, ...RETRY });

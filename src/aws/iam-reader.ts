@@ -55,8 +55,8 @@ class OperationFailed extends Error {
 
 /**
  * Reads IAM entity by entity (GetInstanceProfile, GetRole, list and get policies). Each distinct
- * profile, role and customer-managed policy is read once per `read` call however often it is
- * requested; AWS managed policies are judged by ARN and never fetched.
+ * profile, role and managed policy is read once per `read` call however often it is requested;
+ * for AWS managed policies only the default version id is read (GetPolicy), never the document.
  */
 export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOptions = {}): IamStateReader => ({
   async read(request: IamReadRequest, signal?: AbortSignal): Promise<IamSnapshot> {
@@ -150,6 +150,7 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
         };
       });
 
+    /** A managed policy's default version; its document only for customer-managed policies (AWS managed ones are judged by ARN). */
     const readPolicy = (arn: string): Promise<Read<ManagedPolicyState>> =>
       attempt({ type: 'policy', name: arn }, async () => {
         const { policyName, versionId } = await call('iam:GetPolicy', async () => {
@@ -157,6 +158,7 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
           if (!out.Policy?.DefaultVersionId) throw new EntityMissing();
           return { policyName: out.Policy.PolicyName ?? arn, versionId: out.Policy.DefaultVersionId };
         });
+        if (awsManagedPolicyKey(arn) !== undefined) return { arn, name: policyName, defaultVersionId: versionId };
         const document = await call('iam:GetPolicyVersion', async () => {
           const out = await iam.send(
             new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }),
@@ -186,9 +188,7 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
     const policyArns = new Set<string>();
     for (const read of roles.values()) {
       if (read.status !== 'found') continue;
-      for (const policy of read.value.attachedPolicies) {
-        if (awsManagedPolicyKey(policy.arn) === undefined) policyArns.add(policy.arn);
-      }
+      for (const policy of read.value.attachedPolicies) policyArns.add(policy.arn);
     }
     const managedPolicies = new Map(
       await Promise.all([...policyArns].map(async (arn) => [arn, await readPolicy(arn)] as const)),

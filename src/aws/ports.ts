@@ -1,6 +1,7 @@
 import type { AuditPorts } from '../ports.js';
 import { createBatchInventory } from './batch-inventory.js';
-import { createBatchClient, createIamClient, createStsClient } from './clients.js';
+import { createBatchClient, createEventBridgeClient, createIamClient, createStsClient } from './clients.js';
+import { createEventTargetFinder } from './event-targets.js';
 import { createPerRoleIamReader } from './iam-reader.js';
 import { createStsIdentity } from './identity.js';
 
@@ -18,6 +19,7 @@ export interface AwsPortsOptions {
 export const createAwsPorts = (options: AwsPortsOptions): AuditPorts => ({
   identity: createStsIdentity(createStsClient(options.homeRegion), options.endpoint),
   batch: createBatchInventory(createBatchClient),
+  events: createEventTargetFinder(createEventBridgeClient),
   iam: createPerRoleIamReader(
     createIamClient(options.homeRegion),
     options.iamConcurrency === undefined ? {} : { concurrency: options.iamConcurrency },

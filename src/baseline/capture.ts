@@ -78,8 +78,16 @@ export const captureBaseline = (state: CollectedState, defaults: Baseline, now: 
     for (const policy of customer) {
       const found = state.snapshot.managedPolicies.get(policy.arn);
       if (found?.status === 'found') {
-        pinned[policy.arn] = { versionId: found.value.defaultVersionId, document: written(found.value.document) };
+        if (found.value.document) {
+          pinned[policy.arn] = { versionId: found.value.defaultVersionId, document: written(found.value.document) };
+        }
       }
+    }
+    const versions: Record<string, string> = {};
+    for (const policy of role.attachedPolicies) {
+      const key = awsManagedPolicyKey(policy.arn);
+      const found = state.snapshot.managedPolicies.get(policy.arn);
+      if (key !== undefined && found?.status === 'found') versions[key] = found.value.defaultVersionId;
     }
     roles.push({
       match: { arn: role.arn },
@@ -89,6 +97,7 @@ export const captureBaseline = (state: CollectedState, defaults: Baseline, now: 
       ...(Object.keys(pinned).length ? { customerManagedPolicies: pinned } : {}),
       inlinePolicies: Object.fromEntries(role.inlinePolicies.map((p) => [p.name, written(p.document)])),
       permissionsBoundary: role.permissionsBoundaryArn ?? null,
+      ...(Object.keys(versions).length ? { awsManagedPolicyVersions: versions } : {}),
     });
   }
   const instanceProfiles: Record<string, string> = {};

@@ -177,6 +177,7 @@ interface RawRole {
   customerManagedPolicies?: Record<string, { versionId?: string; document: unknown }>;
   permissionsBoundary?: string | null;
   roleId?: string;
+  awsManagedPolicyVersions?: Record<string, string>;
 }
 interface RawBaseline {
   version: 1;
@@ -276,6 +277,7 @@ export const parseBaselineText = (text: string, source: string): ParsedBaseline 
         : {}),
       ...(role.permissionsBoundary !== undefined ? { permissionsBoundary: role.permissionsBoundary } : {}),
       ...(role.roleId ? { roleId: role.roleId } : {}),
+      ...(role.awsManagedPolicyVersions ? { awsManagedPolicyVersions: role.awsManagedPolicyVersions } : {}),
     };
   });
   if (documentProblems.length > 0) throw new BaselineError(source, documentProblems);

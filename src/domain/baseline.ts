@@ -26,6 +26,12 @@ export interface RoleKindBaseline {
   readonly confusedDeputyCheck: boolean;
   /** The permissions boundary ARN the role must have; `null` for none; absent: not checked. */
   readonly permissionsBoundary?: string | null;
+  /** A customer-managed or inline policy that allows only these actions is accepted without a finding. */
+  readonly allowedActions?: readonly string[];
+  /** Policies are the workload's business (job roles): only dangerous grants are reported. */
+  readonly workloadPolicies?: boolean;
+  /** A required AWS managed policy → the actions that, granted by the role's own policies, make an equivalent. */
+  readonly requiredEquivalents?: Readonly<Record<string, readonly string[]>>;
   readonly source: string;
 }
 
@@ -58,6 +64,8 @@ export interface RoleOverride {
   readonly permissionsBoundary?: string | null;
   /** The role's unique id when captured: a different id means the role was deleted and recreated. */
   readonly roleId?: string;
+  /** AWS managed policy `path/name` → the default version recorded at capture. */
+  readonly awsManagedPolicyVersions?: Readonly<Record<string, string>>;
 }
 
 /** A decision to accept a finding for a while. */
@@ -82,6 +90,16 @@ export interface Baseline {
   readonly dangerousManagedPolicies: Readonly<Record<string, Severity>>;
   /** AWS managed policy names that AWS has deprecated. */
   readonly deprecatedManagedPolicies: readonly string[];
+  /** AWS managed policies (path/name) that let a role call batch:SubmitJob on any queue. */
+  readonly submitJobManagedPolicies: readonly string[];
+  /** The Spot service-linked roles that must exist while SPOT compute environments do. */
+  readonly spotServiceLinkedRoles: readonly {
+    readonly name: string;
+    readonly path: string;
+    readonly service: string;
+  }[];
+  /** The AWS managed policies that belong to ECS instances and to EKS nodes. */
+  readonly orchestrationPolicies: { readonly ecs: readonly string[]; readonly eks: readonly string[] };
   readonly roles: readonly RoleOverride[];
   readonly waivers: readonly Waiver[];
   /** Where the team's part came from, for the report. */
@@ -130,6 +148,7 @@ export interface RoleExpectation extends Omit<RoleKindBaseline, 'description' | 
   readonly trustDocument?: PolicyDocument;
   readonly pinnedPolicies: Readonly<Record<string, { document: PolicyDocument; versionId?: string }>>;
   readonly roleId?: string;
+  readonly awsManagedPolicyVersions: Readonly<Record<string, string>>;
   /** True when a baseline entry named the role's managed policies exactly. */
   readonly exactManagedPolicies: boolean;
 }
@@ -156,7 +175,12 @@ export const expectationFor = (
   tags: readonly Readonly<Record<string, string>>[] = [],
 ): RoleExpectation => {
   const { description: _d, source: _s, ...base } = baseline.roleKinds[kind];
-  let expectation: RoleExpectation = { ...base, pinnedPolicies: {}, exactManagedPolicies: false };
+  let expectation: RoleExpectation = {
+    ...base,
+    pinnedPolicies: {},
+    awsManagedPolicyVersions: {},
+    exactManagedPolicies: false,
+  };
   for (const entry of baseline.roles) {
     if ((entry.kind !== undefined && entry.kind !== kind) || !matches(entry.match, role, tags)) continue;
     expectation = {
@@ -179,6 +203,9 @@ export const expectationFor = (
         : {}),
       ...(entry.permissionsBoundary !== undefined ? { permissionsBoundary: entry.permissionsBoundary } : {}),
       ...(entry.roleId ? { roleId: entry.roleId } : {}),
+      ...(entry.awsManagedPolicyVersions
+        ? { awsManagedPolicyVersions: { ...expectation.awsManagedPolicyVersions, ...entry.awsManagedPolicyVersions } }
+        : {}),
     };
   }
   return expectation;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type RoleKind, type Severity, severityRank } from './model.js';
+import type { Dependent } from './references.js';
 
 /** Stable rule identifiers: alerts, filter policies and waivers key on these. Documented in docs/rules.md. */
 export const RULE_IDS = [
@@ -20,6 +21,18 @@ export const RULE_IDS = [
   'inline-policy-missing',
   'permissions-boundary-changed',
   'waiver-expired',
+  'job-definition-execution-role-missing',
+  'execution-role-secrets-wildcard',
+  'role-used-as-job-and-execution',
+  'eventbridge-role-cannot-submit',
+  'service-linked-role-impostor',
+  'eks-service-role-not-slr',
+  'service-role-not-slr',
+  'service-role-name-without-path',
+  'spot-service-linked-role-missing',
+  'instance-role-wrong-orchestration',
+  'aws-managed-policy-version-changed',
+  'role-recreated',
 ] as const;
 
 /** One of {@link RULE_IDS}. */
@@ -27,7 +40,7 @@ export type RuleId = (typeof RULE_IDS)[number];
 
 /** The IAM or Batch resource a finding is about. */
 export interface FindingResource {
-  readonly type: 'role' | 'instance-profile' | 'compute-environment' | 'waiver';
+  readonly type: 'role' | 'instance-profile' | 'compute-environment' | 'job-definition' | 'waiver';
   readonly arn: string;
   readonly name: string;
 }
@@ -43,8 +56,13 @@ export interface Finding {
   readonly roleKind: RoleKind | null;
   /** What the finding is about within the resource: a policy ARN, inline policy name or principal; empty when the resource itself. */
   readonly subject: string;
-  /** Every compute environment that depends on the resource, sorted. */
+  /** The blast radius, each list sorted: every compute environment, job queue, job definition and EventBridge rule that depends on the resource. */
   readonly computeEnvironments: readonly string[];
+  readonly jobQueues: readonly string[];
+  readonly jobDefinitions: readonly string[];
+  readonly eventRules: readonly string[];
+  /** Ids of other findings that explain this one (an INVALID compute environment's likely causes). */
+  readonly related: readonly string[];
   readonly expected: string;
   readonly actual: string;
   /** How to fix it; an AWS CLI command where one exists. */
@@ -52,8 +70,12 @@ export interface Finding {
 }
 
 /** A finding before its id is computed and its compute environments merged. */
-export type FindingDraft = Omit<Finding, 'id' | 'computeEnvironments'> & {
-  readonly computeEnvironments: Iterable<string>;
+export type FindingDraft = Omit<
+  Finding,
+  'id' | 'computeEnvironments' | 'jobQueues' | 'jobDefinitions' | 'eventRules' | 'related'
+> & {
+  readonly dependents: Iterable<Dependent>;
+  readonly related?: readonly string[];
 };
 
 /** The stable id of a finding: the same drift on the same resource gets the same id on every run. */
@@ -63,28 +85,46 @@ export const fingerprint = (draft: Pick<FindingDraft, 'rule' | 'resource' | 'rol
     .digest('hex')
     .slice(0, 16);
 
+/** Report order: severity, then rule, then resource name, then subject. */
+export const byReportOrder = (a: Finding, b: Finding): number =>
+  severityRank(a.severity) - severityRank(b.severity) ||
+  a.rule.localeCompare(b.rule) ||
+  a.resource.name.localeCompare(b.resource.name) ||
+  a.subject.localeCompare(b.subject);
+
 /**
- * Turns drafts into findings: one per fingerprint, with the union of their compute environments,
- * sorted by severity, then rule, then resource name.
+ * Turns drafts into findings: one per fingerprint, with the union of their dependents as the blast
+ * radius (job queues found through `queuesOf`), sorted by severity, then rule, then resource name.
  */
-export const mergeFindings = (drafts: Iterable<FindingDraft>): Finding[] => {
-  const byId = new Map<string, { draft: FindingDraft; ces: Set<string> }>();
+export const mergeFindings = (
+  drafts: Iterable<FindingDraft>,
+  queuesOf: (dependent: Dependent) => readonly string[] = () => [],
+): Finding[] => {
+  const byId = new Map<string, { draft: FindingDraft; dependents: Map<string, Dependent> }>();
   for (const draft of drafts) {
     const id = fingerprint(draft);
-    const entry = byId.get(id);
-    if (entry) {
-      for (const ce of draft.computeEnvironments) entry.ces.add(ce);
-    } else {
-      byId.set(id, { draft, ces: new Set(draft.computeEnvironments) });
-    }
+    const entry = byId.get(id) ?? { draft, dependents: new Map<string, Dependent>() };
+    for (const dependent of draft.dependents) entry.dependents.set(`${dependent.type}|${dependent.arn}`, dependent);
+    byId.set(id, entry);
   }
   return [...byId.entries()]
-    .map(([id, { draft, ces }]) => ({ ...draft, id, computeEnvironments: [...ces].sort() }))
-    .sort(
-      (a, b) =>
-        severityRank(a.severity) - severityRank(b.severity) ||
-        a.rule.localeCompare(b.rule) ||
-        a.resource.name.localeCompare(b.resource.name) ||
-        a.subject.localeCompare(b.subject),
-    );
+    .map(([id, { draft, dependents }]): Finding => {
+      const { dependents: _ignored, related, ...rest } = draft;
+      const all = [...dependents.values()];
+      const of = (type: Dependent['type']) =>
+        all
+          .filter((d) => d.type === type)
+          .map((d) => d.arn)
+          .sort();
+      return {
+        ...rest,
+        id,
+        computeEnvironments: of('compute-environment'),
+        jobQueues: [...new Set(all.flatMap(queuesOf))].sort(),
+        jobDefinitions: of('job-definition'),
+        eventRules: of('event-rule'),
+        related: related ?? [],
+      };
+    })
+    .sort(byReportOrder);
 };

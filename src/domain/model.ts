@@ -17,7 +17,15 @@ export const atOrAbove = (severity: Severity, threshold: Severity): boolean =>
  * What a role is for, decided by how a compute environment references it (never by its name).
  * `service-linked-role` and `service-role` are both referenced as `serviceRole`; the role's path tells them apart.
  */
-export type RoleKind = 'service-linked-role' | 'service-role' | 'instance-role' | 'eks-node-role' | 'spot-fleet-role';
+export type RoleKind =
+  | 'service-linked-role'
+  | 'service-role'
+  | 'instance-role'
+  | 'eks-node-role'
+  | 'spot-fleet-role'
+  | 'execution-role'
+  | 'job-role'
+  | 'eventbridge-role';
 
 /** The fields of a Batch compute environment that the audit needs; adapters map SDK shapes onto it. */
 export interface ComputeEnvironment {
@@ -36,6 +44,37 @@ export interface ComputeEnvironment {
   readonly spotIamFleetRole?: string | undefined;
   readonly allocationStrategy?: string | undefined;
   readonly tags?: Readonly<Record<string, string>> | undefined;
+}
+
+/** A Batch job queue and the compute environments it sends jobs to. */
+export interface JobQueue {
+  readonly arn: string;
+  readonly name: string;
+  readonly region: string;
+  readonly computeEnvironmentArns: readonly string[];
+}
+
+/** The IAM roles one ACTIVE job definition names, wherever in the definition they are. */
+export interface JobDefinition {
+  readonly arn: string;
+  readonly name: string;
+  readonly region: string;
+  readonly platformCapabilities: readonly string[];
+  /** Role ARNs from containerProperties, ecsProperties.taskProperties[] and nodeProperties.nodeRangeProperties[]. */
+  readonly jobRoles: readonly string[];
+  readonly executionRoles: readonly string[];
+  /** Where the definition has a container or task without an execution role (for Fargate checks). */
+  readonly containersWithoutExecutionRole: number;
+}
+
+/** An EventBridge rule target that submits jobs to a Batch job queue. */
+export interface EventTarget {
+  readonly ruleArn: string;
+  readonly ruleName: string;
+  readonly region: string;
+  readonly jobQueueArn: string;
+  readonly roleArn?: string | undefined;
+  readonly jobDefinition?: string | undefined;
 }
 
 /** An attached managed policy as IAM lists it. */
@@ -71,12 +110,12 @@ export interface InstanceProfileState {
   readonly roleNames: readonly string[];
 }
 
-/** A customer-managed policy's default version. */
+/** A managed policy's default version: with its document for customer-managed policies; AWS managed ones are judged by ARN. */
 export interface ManagedPolicyState {
   readonly arn: string;
   readonly name: string;
   readonly defaultVersionId: string;
-  readonly document: PolicyDocument;
+  readonly document?: PolicyDocument;
 }
 
 /** Something the audit could not read; it makes the report incomplete. */
@@ -84,7 +123,17 @@ export interface AuditError {
   /** The API operation that failed, e.g. `iam:GetRole`. */
   readonly operation: string;
   readonly resource: {
-    readonly type: 'role' | 'instance-profile' | 'policy' | 'region' | 'account' | 'compute-environment' | 'baseline';
+    readonly type:
+      | 'role'
+      | 'instance-profile'
+      | 'policy'
+      | 'region'
+      | 'account'
+      | 'compute-environment'
+      | 'job-queue'
+      | 'job-definition'
+      | 'event-rule'
+      | 'baseline';
     readonly name: string;
   };
   /** The AWS error code or name, e.g. `AccessDenied`, `Throttling`, `TimeoutError`. */
@@ -102,6 +151,6 @@ export type Read<T> =
 export interface IamSnapshot {
   readonly roles: ReadonlyMap<string, Read<RoleState>>;
   readonly instanceProfiles: ReadonlyMap<string, Read<InstanceProfileState>>;
-  /** Customer-managed policies attached to the roles read, with their default-version documents. */
+  /** Managed policies attached to the roles read: customer-managed with their default-version documents, AWS managed with their default version id. */
   readonly managedPolicies: ReadonlyMap<string, Read<ManagedPolicyState>>;
 }

@@ -1,14 +1,28 @@
 import { lastSegment } from './baseline.js';
-import type { ComputeEnvironment, InstanceProfileState, Read, RoleKind } from './model.js';
+import type {
+  ComputeEnvironment,
+  EventTarget,
+  InstanceProfileState,
+  JobDefinition,
+  JobQueue,
+  Read,
+  RoleKind,
+} from './model.js';
 
-/** How a compute environment reaches a role. `service` is resolved to a role kind once the role's path is known. */
+/** How something reaches a role. `service` is resolved to a role kind once the role's path is known. */
 export type UseKind = 'service' | Exclude<RoleKind, 'service-linked-role' | 'service-role'>;
 
-/** One compute environment's dependency on a role. */
+/** What depends on a role: the blast radius of its drift. */
+export interface Dependent {
+  readonly type: 'compute-environment' | 'job-definition' | 'event-rule';
+  readonly arn: string;
+}
+
+/** One dependency on a role. */
 export interface RoleUse {
   readonly kind: UseKind;
-  readonly computeEnvironmentArn: string;
-  /** The value the compute environment holds (name, path-qualified name or ARN), or the profile it came through. */
+  readonly dependent: Dependent;
+  /** The value the dependent holds (name, path-qualified name or ARN), or the profile it came through. */
   readonly referencedAs: string;
 }
 
@@ -21,34 +35,50 @@ export interface ReferencePlan {
     string,
     { name: string; arn?: string; kind: 'instance-role' | 'eks-node-role'; computeEnvironmentArns: string[] }
   >;
+  /** Compute environment ARN → the job queues that send jobs to it. */
+  readonly queuesByComputeEnvironment: Map<string, string[]>;
+  /** Job queue ARN → the job definitions EventBridge submits to it (for rule targets). */
+  readonly eventTargets: readonly EventTarget[];
+  readonly jobDefinitions: readonly JobDefinition[];
+}
+
+/** What a plan is built from: everything listed in the audited regions. */
+export interface Inventory {
+  readonly computeEnvironments: readonly ComputeEnvironment[];
+  readonly jobQueues?: readonly JobQueue[];
+  readonly jobDefinitions?: readonly JobDefinition[];
+  readonly eventTargets?: readonly EventTarget[];
 }
 
 /** The name of the role or profile behind a value that may be a name, `path/name` or an ARN. */
 export const entityName = (value: string): string =>
   lastSegment(value.startsWith('arn:') ? value.split(':').slice(5).join(':') : value);
 
-const addRole = (plan: ReferencePlan, name: string, use: RoleUse, arn?: string): void => {
+const addRole = (plan: ReferencePlan, value: string, use: Omit<RoleUse, 'referencedAs'>): void => {
+  const name = entityName(value);
   const key = name.toLowerCase();
   const entry = plan.roles.get(key) ?? { name, uses: [] };
-  if (arn && !entry.arn) entry.arn = arn;
-  entry.uses.push(use);
+  if (value.startsWith('arn:') && !entry.arn) entry.arn = value;
+  entry.uses.push({ ...use, referencedAs: value });
   plan.roles.set(key, entry);
 };
 
 /**
- * Works out which roles and instance profiles the compute environments depend on.
- * A compute environment without `serviceRole` relies on the Batch service-linked role.
+ * Works out which roles and instance profiles the inventory depends on: compute environments
+ * (service, instance and Spot Fleet roles), job definitions (job and execution roles) and EventBridge
+ * targets (their roles). A compute environment without `serviceRole` relies on the Batch service-linked role.
  */
-export const planReferences = (computeEnvironments: readonly ComputeEnvironment[], slrName: string): ReferencePlan => {
-  const plan: ReferencePlan = { roles: new Map(), instanceProfiles: new Map() };
-  for (const ce of computeEnvironments) {
-    const serviceRole = ce.serviceRole?.trim() || slrName;
-    addRole(
-      plan,
-      entityName(serviceRole),
-      { kind: 'service', computeEnvironmentArn: ce.arn, referencedAs: serviceRole },
-      serviceRole.startsWith('arn:') ? serviceRole : undefined,
-    );
+export const planReferences = (inventory: Inventory, slrName: string): ReferencePlan => {
+  const plan: ReferencePlan = {
+    roles: new Map(),
+    instanceProfiles: new Map(),
+    queuesByComputeEnvironment: new Map(),
+    eventTargets: inventory.eventTargets ?? [],
+    jobDefinitions: inventory.jobDefinitions ?? [],
+  };
+  for (const ce of inventory.computeEnvironments) {
+    const dependent: Dependent = { type: 'compute-environment', arn: ce.arn };
+    addRole(plan, ce.serviceRole?.trim() || slrName, { kind: 'service', dependent });
     const onFargate = ce.resourceType === 'FARGATE' || ce.resourceType === 'FARGATE_SPOT';
     if (ce.instanceRole && !onFargate) {
       const name = entityName(ce.instanceRole);
@@ -62,13 +92,24 @@ export const planReferences = (computeEnvironments: readonly ComputeEnvironment[
       entry.computeEnvironmentArns.push(ce.arn);
       plan.instanceProfiles.set(key, entry);
     }
-    if (ce.spotIamFleetRole && !onFargate) {
-      addRole(
-        plan,
-        entityName(ce.spotIamFleetRole),
-        { kind: 'spot-fleet-role', computeEnvironmentArn: ce.arn, referencedAs: ce.spotIamFleetRole },
-        ce.spotIamFleetRole.startsWith('arn:') ? ce.spotIamFleetRole : undefined,
-      );
+    if (ce.spotIamFleetRole && !onFargate) addRole(plan, ce.spotIamFleetRole, { kind: 'spot-fleet-role', dependent });
+  }
+  for (const queue of inventory.jobQueues ?? []) {
+    for (const ce of queue.computeEnvironmentArns) {
+      plan.queuesByComputeEnvironment.set(ce, [...(plan.queuesByComputeEnvironment.get(ce) ?? []), queue.arn]);
+    }
+  }
+  for (const definition of inventory.jobDefinitions ?? []) {
+    const dependent: Dependent = { type: 'job-definition', arn: definition.arn };
+    for (const role of new Set(definition.jobRoles)) addRole(plan, role, { kind: 'job-role', dependent });
+    for (const role of new Set(definition.executionRoles)) addRole(plan, role, { kind: 'execution-role', dependent });
+  }
+  for (const target of inventory.eventTargets ?? []) {
+    if (target.roleArn) {
+      addRole(plan, target.roleArn, {
+        kind: 'eventbridge-role',
+        dependent: { type: 'event-rule', arn: target.ruleArn },
+      });
     }
   }
   return plan;
@@ -84,11 +125,10 @@ export const addProfileRoles = (
     if (read?.status !== 'found') continue;
     for (const roleName of read.value.roleNames) {
       for (const ce of entry.computeEnvironmentArns) {
-        addRole(plan, roleName, {
-          kind: entry.kind,
-          computeEnvironmentArn: ce,
-          referencedAs: `instance profile ${entry.name}`,
-        });
+        const use = { kind: entry.kind, dependent: { type: 'compute-environment' as const, arn: ce } };
+        const existing = plan.roles.get(roleName.toLowerCase()) ?? { name: roleName, uses: [] };
+        existing.uses.push({ ...use, referencedAs: `instance profile ${entry.name}` });
+        plan.roles.set(roleName.toLowerCase(), existing);
       }
     }
   }

@@ -1,5 +1,5 @@
 import type { Waiver } from './baseline.js';
-import { type Finding, mergeFindings } from './finding.js';
+import { byReportOrder, type Finding, mergeFindings } from './finding.js';
 import { wildcardMatch } from './permissions.js';
 
 /** A finding a waiver accepted: kept in the JSON report, left out of alerts and of the exit code. */
@@ -49,13 +49,13 @@ export const applyWaivers = (findings: readonly Finding[], waivers: readonly Wai
     resource: { type: 'waiver' as const, arn: w.resource, name: `${w.rule} ${w.resource}` },
     roleKind: null,
     subject: w.expires,
-    computeEnvironments: [],
+    dependents: [],
     expected: `a waiver in force, or no finding to waive (owner ${w.owner}: ${w.reason})`,
     actual: `expired on ${w.expires}: the findings it covered are reported again`,
     remediation: 'Fix what the waiver covered, or review it and set a new expires date in the baseline',
   }));
   return {
-    findings: mergeFindings([...kept, ...expiredFindings]),
+    findings: [...kept, ...mergeFindings(expiredFindings)].sort(byReportOrder),
     waived,
     expiringSoon: active.filter((w) => w.expires <= soon),
   };

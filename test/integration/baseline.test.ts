@@ -115,10 +115,15 @@ describe('baseline capture, review, audit against moto', () => {
       JSON.parse(before.out)
         .findings.map((f: { rule: string }) => f.rule)
         .sort(),
-    ).toEqual(['inline-policy-unexpected', 'managed-policy-unexpected', 'managed-policy-unexpected']);
+    ).toEqual([
+      'inline-policy-unexpected',
+      'managed-policy-unexpected',
+      'managed-policy-unexpected',
+      'service-role-not-slr',
+    ]);
     // 1. capture
     const { file, result } = await capture();
-    expect(result.err).toMatch(/Review before committing: the capture accepts 3 findings/);
+    expect(result.err).toMatch(/Review before committing: the capture accepts 4 findings/);
     const text = readFileSync(file, 'utf8');
     expect(text).toMatch(/^# batch-iam-drift baseline captured .* from account 123456789012/);
     expect(text).toMatch(/account: "123456789012"/);

@@ -95,7 +95,7 @@ describe('the deployed bundle against moto', () => {
     expect(summary).toMatchObject({
       trigger: 'schedule',
       complete: true,
-      findings: 1,
+      findings: 2,
       published: true,
       computeEnvironments: 2,
     });
@@ -106,10 +106,10 @@ describe('the deployed bundle against moto', () => {
     expect(envelope.Subject).toBe(`[batch-iam-drift] 1 critical in ${ACCOUNT}`);
     expect(envelope.MessageAttributes).toEqual({
       severity: { Type: 'String', Value: 'critical' },
-      findingCount: { Type: 'Number', Value: '1' },
+      findingCount: { Type: 'Number', Value: '2' },
       account: { Type: 'String', Value: ACCOUNT },
       complete: { Type: 'String', Value: 'true' },
-      rules: { Type: 'String.Array', Value: '["dangerous-permission"]' },
+      rules: { Type: 'String.Array', Value: '["dangerous-permission","service-role-not-slr"]' },
     });
     const report = JSON.parse(envelope.Message);
     expect(reportSchemaErrors(report)).toEqual([]);
@@ -233,7 +233,7 @@ waivers:
     // Act 1: the waiver applies.
     const waived = await handler(scheduled, context);
     // Assess 1
-    expect(waived).toMatchObject({ findings: 0, complete: true, published: true });
+    expect(waived).toMatchObject({ findings: 1, bySeverity: { info: 1 }, complete: true, published: true });
     const first = JSON.parse(JSON.parse((await sentToTopic())[0]?.[1] ?? '{}').sqs);
     expect(first.baseline.source).toBe('s3://team-config/batch/baseline.yaml');
     expect(first.waived.map((f: { rule: string }) => f.rule)).toEqual(['dangerous-permission']);

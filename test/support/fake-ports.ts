@@ -17,7 +17,10 @@ export const fakePorts = (
       if (found instanceof Error) throw found;
       return found;
     },
+    listJobQueues: async () => [],
+    listJobDefinitions: async () => [],
   },
+  events: { targetsFor: async () => [] },
   iam: {
     read: async (request) => {
       requests.push(request);

@@ -176,5 +176,17 @@ export const seedByTheDocs = async (
     trust: trustFor('spotfleet.amazonaws.com'),
     managed: [awsPolicy('service-role/AmazonEC2SpotFleetTaggingRole')],
   });
+  // The Spot service-linked roles the docs require while SPOT compute environments exist. moto lets
+  // them be created as ordinary roles at the service-linked path; AWS would create them itself.
+  await createRole(clients, {
+    name: 'AWSServiceRoleForEC2Spot',
+    path: '/aws-service-role/spot.amazonaws.com/',
+    trust: trustFor('spot.amazonaws.com'),
+  });
+  await createRole(clients, {
+    name: 'AWSServiceRoleForEC2SpotFleet',
+    path: '/aws-service-role/spotfleet.amazonaws.com/',
+    trust: trustFor('spotfleet.amazonaws.com'),
+  });
   return { serviceRoleArn, instanceProfileArn, spotRoleArn };
 };

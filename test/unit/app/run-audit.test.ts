@@ -41,7 +41,7 @@ describe('runAudit', () => {
       startedAt: '2026-11-29T03:00:01.000Z',
       finishedAt: '2026-11-29T03:00:02.000Z',
       complete: true,
-      summary: { computeEnvironments: 3, roles: 2, findings: 0 },
+      summary: { computeEnvironments: 3, roles: 2, findings: 1, bySeverity: { info: 1 } },
       errors: [],
     });
     expect(reportSchemaErrors(report)).toEqual([]);
@@ -67,7 +67,7 @@ describe('runAudit', () => {
       },
     ]);
     expect(report.summary.computeEnvironments).toBe(1);
-    expect(progress).toContain('eu-west-1: could not list compute environments');
+    expect(progress).toContain('eu-west-1: batch:DescribeComputeEnvironments failed');
     expect(reportSchemaErrors(report)).toEqual([]);
   });
 

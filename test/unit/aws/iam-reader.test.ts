@@ -84,7 +84,7 @@ describe('createPerRoleIamReader', () => {
     expect(iamMock).toHaveReceivedNthCommandWith(ListAttachedRolePoliciesCommand, 2, { Marker: 'm1' });
   });
 
-  it('reads each role, profile and customer-managed policy once however often they are asked for', async () => {
+  it('reads each role, profile and managed policy once however often they are asked for', async () => {
     // Prepare
     const customer = `arn:aws:iam::${ACCOUNT}:policy/shared`;
     iamMock.on(GetInstanceProfileCommand).callsFake((input: { InstanceProfileName: string }) => ({
@@ -117,7 +117,8 @@ describe('createPerRoleIamReader', () => {
     expect(iamMock).toHaveReceivedCommandTimes(GetInstanceProfileCommand, 2);
     expect(iamMock).toHaveReceivedCommandTimes(GetRoleCommand, 2);
     expect(iamMock).toHaveReceivedCommandTimes(ListAttachedRolePoliciesCommand, 2);
-    expect(iamMock).toHaveReceivedCommandTimes(GetPolicyCommand, 1);
+    // AWS managed policies: their default version only, never their document.
+    expect(iamMock).toHaveReceivedCommandTimes(GetPolicyCommand, 2);
     expect(iamMock).toHaveReceivedCommandWith(GetPolicyVersionCommand, { PolicyArn: customer, VersionId: 'v3' });
     expect(iamMock).toHaveReceivedCommandTimes(GetPolicyVersionCommand, 1);
     expect(snapshot.managedPolicies.get(customer)?.status).toBe('found');

@@ -145,14 +145,16 @@ describe('runCli', () => {
     const report = JSON.parse(c.out.join(''));
     expect(reportSchemaErrors(report)).toEqual([]);
     expect(report.findings[0].rule).toBe('managed-policy-unexpected');
-    expect(c.err.join('')).toMatch(/us-east-1: 1 compute environment\n/);
+    expect(c.err.join('')).toMatch(
+      /us-east-1: 1 compute environment, 0 job queues, 0 job definitions, 0 EventBridge targets\n/,
+    );
   });
 
   it('writes the report to --output and stays quiet with --quiet', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'bid-')), 'report.json');
     const c = capture();
     expect(await runCli(['audit', '--format', 'json', '--output', file, '--quiet'], c.io(), ports())).toBe(0);
-    expect(JSON.parse(readFileSync(file, 'utf8')).summary.findings).toBe(1);
+    expect(JSON.parse(readFileSync(file, 'utf8')).summary.findings).toBe(2);
     expect(c.out).toEqual([]);
     expect(c.err).toEqual([]);
   });

@@ -23,10 +23,13 @@ const evaluate = (
   baseline: Baseline = AWS_DEFAULT_BASELINE,
 ) => {
   const plan = addProfileRoles(
-    planReferences(computeEnvironments, baseline.serviceLinkedRole.name),
+    planReferences({ computeEnvironments }, baseline.serviceLinkedRole.name),
     snapshot.instanceProfiles,
   );
-  return evaluateRules({ account: ACCOUNT, partition: 'aws', baseline, computeEnvironments, plan, snapshot });
+  // These tables use the legacy customer service role throughout; its info-level advice is tested on its own.
+  return evaluateRules({ account: ACCOUNT, partition: 'aws', baseline, computeEnvironments, plan, snapshot }).filter(
+    (f) => f.rule !== 'service-role-not-slr',
+  );
 };
 
 const withInstanceRole = (changes: Partial<RoleState>) => {
@@ -237,7 +240,7 @@ describe('evaluateRules', () => {
     );
     expect(summary(findings)).toEqual([
       ['managed-policy-missing', 'high', 'AWSServiceRoleForBatch', aws('aws-service-role/BatchServiceRolePolicy')],
-      ['managed-policy-unexpected', 'medium', 'AWSServiceRoleForBatch', aws('service-role/AWSBatchServiceRole')],
+      ['managed-policy-unexpected', 'high', 'AWSServiceRoleForBatch', aws('service-role/AWSBatchServiceRole')],
     ]);
     expect(findings[0]?.roleKind).toBe('service-linked-role');
   });
@@ -252,23 +255,32 @@ describe('evaluateRules', () => {
         ],
       }),
     );
-    const eks = ce('eks', { orchestration: 'EKS', instanceRole: 'eksNodeProfile' });
+    const slr = found(
+      role('AWSServiceRoleForBatch', 'batch.amazonaws.com', {
+        path: '/aws-service-role/batch.amazonaws.com/',
+        attachedPolicies: [{ arn: aws('aws-service-role/BatchServiceRolePolicy'), name: 'BatchServiceRolePolicy' }],
+      }),
+    );
+    const eks = ce('eks', { orchestration: 'EKS', instanceRole: 'eksNodeProfile', serviceRole: undefined });
     const ok = evaluate(
       [eks],
       snapshotOf(
-        { ...roles, eksNodeRole: eksNode },
+        { ...roles, AWSServiceRoleForBatch: slr, eksNodeRole: eksNode },
         { eksNodeProfile: found(profile('eksNodeProfile', ['eksNodeRole'])) },
       ),
     );
     expect(ok).toEqual([]);
     const wrong = evaluate(
       [eks],
-      snapshotOf(roles, { eksNodeProfile: found(profile('eksNodeProfile', ['ecsInstanceRole'])) }),
+      snapshotOf(
+        { ...roles, AWSServiceRoleForBatch: slr },
+        { eksNodeProfile: found(profile('eksNodeProfile', ['ecsInstanceRole'])) },
+      ),
     );
-    expect(summary(wrong).map(([rule, , , subject]) => [rule, subject])).toEqual([
-      ['managed-policy-missing', aws('AmazonEC2ContainerRegistryPullOnly')],
-      ['managed-policy-missing', aws('AmazonEKSWorkerNodePolicy')],
-      ['managed-policy-unexpected', aws('service-role/AmazonEC2ContainerServiceforEC2Role')],
+    expect(summary(wrong).map(([rule, severity, , subject]) => [rule, severity, subject])).toEqual([
+      ['managed-policy-missing', 'high', aws('AmazonEC2ContainerRegistryPullOnly')],
+      ['managed-policy-missing', 'high', aws('AmazonEKSWorkerNodePolicy')],
+      ['instance-role-wrong-orchestration', 'low', aws('service-role/AmazonEC2ContainerServiceforEC2Role')],
     ]);
   });
 

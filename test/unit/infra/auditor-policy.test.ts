@@ -7,6 +7,6 @@ describe('infra/auditor-policy.json', () => {
     const policy = JSON.parse(readFileSync(new URL('../../../infra/auditor-policy.json', import.meta.url), 'utf8'));
     const actions = policy.Statement.flatMap((s: { Action: string[] }) => s.Action).sort();
     expect(actions).toEqual(AUDIT_PERMISSIONS);
-    expect(actions.every((a: string) => /^(batch:Describe|iam:(Get|List))/.test(a))).toBe(true);
+    expect(actions.every((a: string) => /^(batch:Describe|events:List|iam:(Get|List))/.test(a))).toBe(true);
   });
 });

@@ -125,8 +125,8 @@ describe('createHandler', () => {
     expect(summary).toMatchObject({
       trigger: 'schedule',
       complete: true,
-      findings: 1,
-      bySeverity: { critical: 1 },
+      findings: 2,
+      bySeverity: { critical: 1, info: 1 },
       published: true,
       messageId: 'm-1',
     });
