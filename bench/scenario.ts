@@ -3,10 +3,12 @@
 //   real:  10 IAM calls/s (burst 10), 60 ms per IAM call, 50 Batch calls/s per region, 100 ms per Batch call.
 //   count: no latency and no throttle: the same calls, counted fast (wall time is then meaningless).
 import { BatchClient } from '@aws-sdk/client-batch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { runAudit } from '../src/app/run-audit.js';
 import { createBatchInventory } from '../src/aws/batch-inventory.js';
+import { createEventTargetFinder } from '../src/aws/event-targets.js';
 import { createPerRoleIamReader } from '../src/aws/iam-reader.js';
 import { createStsIdentity } from '../src/aws/identity.js';
 import { AWS_DEFAULT_BASELINE } from '../src/domain/baseline.js';
@@ -38,7 +40,12 @@ let findings = 0;
 const started = performance.now();
 if (strategy === 'per-role') {
   const report = await runAudit(
-    { identity, batch: inventory, iam: createPerRoleIamReader(iam) },
+    {
+      identity,
+      batch: inventory,
+      events: createEventTargetFinder((region) => new EventBridgeClient({ ...common, ...retry, region })),
+      iam: createPerRoleIamReader(iam),
+    },
     { regions: scenario.regions, baseline: AWS_DEFAULT_BASELINE },
   );
   failed = report.errors.length;

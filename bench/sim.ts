@@ -22,6 +22,8 @@ export interface Scenario {
   readonly roleDocs: Map<string, { trustService: string; attached: string[]; inline: string[] }>;
   readonly profiles: Map<string, string>;
   readonly customerPolicies: string[];
+  /** Job queues per region, each sending jobs to up to 3 compute environments (Batch's limit). */
+  readonly jobQueues: Array<{ region: string; name: string; computeEnvironments: string[] }>;
 }
 
 const REGIONS = [
@@ -78,7 +80,29 @@ export const buildScenario = (c: number, r: number): Scenario => {
     profile: `profile-${i % instanceCount}`,
     ...(i % 2 === 1 ? { spotRole: `arn:aws:iam::${ACCOUNT}:role/spot-${Math.floor(i / 2) % spotCount}` } : {}),
   }));
-  return { computeEnvironments: c, roles: roleDocs.size, regions, ces, roleDocs, profiles, customerPolicies };
+  const jobQueues: Scenario['jobQueues'] = [];
+  for (const region of regions) {
+    const inRegion = ces.filter((ce) => ce.region === region);
+    for (let i = 0; i < inRegion.length; i += 3) {
+      jobQueues.push({
+        region,
+        name: `queue-${region}-${i / 3}`,
+        computeEnvironments: inRegion
+          .slice(i, i + 3)
+          .map((ce) => `arn:aws:batch:${region}:${ACCOUNT}:compute-environment/${ce.name}`),
+      });
+    }
+  }
+  return {
+    computeEnvironments: c,
+    roles: roleDocs.size,
+    regions,
+    ces,
+    roleDocs,
+    profiles,
+    customerPolicies,
+    jobQueues,
+  };
 };
 
 /** Simulation knobs. */
@@ -207,10 +231,28 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
     }
   };
 
-  const batchAnswer = (region: string, body: { maxResults?: number; nextToken?: string }) => {
-    const all = cesByRegion.get(region) ?? [];
+  const batchAnswer = (region: string, path: string, body: { maxResults?: number; nextToken?: string }) => {
     const size = Math.min(100, body.maxResults ?? 100);
     const start = body.nextToken ? Number(body.nextToken) : 0;
+    if (path.endsWith('describejobdefinitions')) return { jobDefinitions: [] };
+    if (path.endsWith('describejobqueues')) {
+      const queues = scenario.jobQueues.filter((q) => q.region === region);
+      const next = start + size < queues.length ? String(start + size) : undefined;
+      return {
+        jobQueues: queues.slice(start, start + size).map((q, i) => ({
+          jobQueueName: q.name,
+          jobQueueArn: `arn:aws:batch:${region}:${ACCOUNT}:job-queue/${q.name}`,
+          state: 'ENABLED',
+          priority: 1,
+          computeEnvironmentOrder: q.computeEnvironments.map((ce, order) => ({
+            order: order + i * 0,
+            computeEnvironment: ce,
+          })),
+        })),
+        ...(next ? { nextToken: next } : {}),
+      };
+    }
+    const all = cesByRegion.get(region) ?? [];
     const page = all.slice(start, start + size).map((ce) => ({
       computeEnvironmentName: ce.name,
       computeEnvironmentArn: `arn:aws:batch:${region}:${ACCOUNT}:compute-environment/${ce.name}`,
@@ -290,7 +332,11 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
       }
       if (host.startsWith('batch.')) {
         const region = host.split('.')[1] ?? '';
-        const op = 'batch:DescribeComputeEnvironments';
+        const op = request.path.endsWith('describejobqueues')
+          ? 'batch:DescribeJobQueues'
+          : request.path.endsWith('describejobdefinitions')
+            ? 'batch:DescribeJobDefinitions'
+            : 'batch:DescribeComputeEnvironments';
         count(stats.attempts, op);
         await sleep(options.batchLatencyMs);
         const bucket = batchBuckets.get(region) ?? new TokenBucket(options.batchTps, options.batchTps);
@@ -303,9 +349,28 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
           });
         }
         count(stats.answered, op);
-        return respond(200, JSON.stringify(batchAnswer(region, raw ? JSON.parse(raw) : {})), {
+        return respond(200, JSON.stringify(batchAnswer(region, request.path, raw ? JSON.parse(raw) : {})), {
           'content-type': 'application/json',
         });
+      }
+      if (host.startsWith('events.')) {
+        const region = host.split('.')[1] ?? '';
+        const target = String(request.headers['x-amz-target'] ?? '');
+        const op = `events:${target.split('.').pop()}`;
+        count(stats.attempts, op);
+        await sleep(options.batchLatencyMs);
+        count(stats.answered, op);
+        const body = raw ? (JSON.parse(raw) as { TargetArn?: string }) : {};
+        const key = `${op}|${region}|${body.TargetArn ?? ''}`;
+        if (seen.has(key)) stats.duplicateReads++;
+        seen.add(key);
+        return respond(
+          200,
+          JSON.stringify(op.endsWith('ListRuleNamesByTarget') ? { RuleNames: [] } : { Targets: [] }),
+          {
+            'content-type': 'application/x-amz-json-1.1',
+          },
+        );
       }
       return respond(404, 'unknown host', {});
     },
@@ -318,7 +383,10 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
   return { handler, stats };
 };
 
-/** The fewest calls the per-role strategy can make: B + 1 + P + R·(3 + I) + 2·M (AWS managed policies judged by ARN). */
+/**
+ * The fewest calls the per-role strategy can make: Batch pages (compute environments, job queues, job
+ * definitions) + one ListRuleNamesByTarget per queue + 1 STS + P + R·(3 + I) + 2·M customer-managed + W AWS managed.
+ */
 export const modelMinimum = (scenario: Scenario): number => {
   const pages = scenario.regions.reduce((sum, region) => {
     const n = scenario.ces.filter((ce) => ce.region === region).length;
@@ -332,10 +400,31 @@ export const modelMinimum = (scenario: Scenario): number => {
     referencedProfiles.add(ce.profile);
     referencedRoles.add(scenario.profiles.get(ce.profile) ?? '');
   }
-  const policies = new Set<string>();
+  const customer = new Set<string>();
+  const awsManaged = new Set<string>();
   for (const name of referencedRoles) {
-    for (const arn of scenario.roleDocs.get(name)?.attached ?? []) if (!arn.includes(':aws:policy/')) policies.add(arn);
+    for (const arn of scenario.roleDocs.get(name)?.attached ?? [])
+      (arn.includes(':aws:policy/') ? awsManaged : customer).add(arn);
   }
   const inline = 1;
-  return pages + 1 + referencedProfiles.size + referencedRoles.size * (3 + inline) + 2 * policies.size;
+  const queuePages = scenario.regions.reduce(
+    (sum, region) => sum + Math.max(1, Math.ceil(scenario.jobQueues.filter((q) => q.region === region).length / 100)),
+    0,
+  );
+  const jobDefinitionPages = scenario.regions.length;
+  const ruleLookups = scenario.jobQueues.length;
+  // With SPOT compute environments, the two Spot service-linked roles are looked up (GetRole) too.
+  const spotServiceLinkedRoles = scenario.ces.some((ce) => ce.spotRole) ? 2 : 0;
+  return (
+    spotServiceLinkedRoles +
+    pages +
+    queuePages +
+    jobDefinitionPages +
+    ruleLookups +
+    1 +
+    referencedProfiles.size +
+    referencedRoles.size * (3 + inline) +
+    2 * customer.size +
+    awsManaged.size
+  );
 };
