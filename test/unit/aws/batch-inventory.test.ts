@@ -2,7 +2,12 @@ import { BatchClient, DescribeComputeEnvironmentsCommand } from '@aws-sdk/client
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createBatchInventory, toComputeEnvironment } from '../../../src/aws/batch-inventory.js';
+import {
+  createBatchInventory,
+  toComputeEnvironment,
+  toJobDefinition,
+  toJobQueue,
+} from '../../../src/aws/batch-inventory.js';
 
 const batchMock = mockClient(BatchClient);
 
@@ -94,5 +99,57 @@ describe('toComputeEnvironment', () => {
       instanceRole: undefined,
       resourceType: undefined,
     });
+  });
+});
+
+describe('toJobDefinition', () => {
+  it('collects job and execution roles from containers, ECS tasks and multi-node ranges', () => {
+    const definition = toJobDefinition(
+      {
+        jobDefinitionName: 'mixed',
+        jobDefinitionArn: 'arn:aws:batch:us-east-1:123456789012:job-definition/mixed:3',
+        revision: 3,
+        type: 'multinode',
+        status: 'ACTIVE',
+        platformCapabilities: ['FARGATE'],
+        containerProperties: { image: 'i', jobRoleArn: 'arn:job-a', executionRoleArn: 'arn:exec-a' },
+        ecsProperties: { taskProperties: [{ containers: [], taskRoleArn: 'arn:job-b' }] },
+        nodeProperties: {
+          numNodes: 2,
+          mainNode: 0,
+          nodeRangeProperties: [{ targetNodes: '0:', container: { image: 'i', executionRoleArn: 'arn:exec-c' } }],
+        },
+      },
+      'us-east-1',
+    );
+    expect(definition).toEqual({
+      arn: 'arn:aws:batch:us-east-1:123456789012:job-definition/mixed:3',
+      name: 'mixed:3',
+      region: 'us-east-1',
+      platformCapabilities: ['FARGATE'],
+      jobRoles: ['arn:job-a', 'arn:job-b'],
+      executionRoles: ['arn:exec-a', 'arn:exec-c'],
+      containersWithoutExecutionRole: 1,
+    });
+  });
+});
+
+describe('toJobQueue', () => {
+  it('lists the compute environments a queue sends jobs to', () => {
+    expect(
+      toJobQueue(
+        {
+          jobQueueName: 'q',
+          jobQueueArn: 'arn:q',
+          state: 'ENABLED',
+          priority: 1,
+          computeEnvironmentOrder: [
+            { order: 1, computeEnvironment: 'arn:ce-1' },
+            { order: 2, computeEnvironment: 'arn:ce-2' },
+          ],
+        },
+        'eu-west-1',
+      ),
+    ).toEqual({ arn: 'arn:q', name: 'q', region: 'eu-west-1', computeEnvironmentArns: ['arn:ce-1', 'arn:ce-2'] });
   });
 });
