@@ -16,6 +16,11 @@ describe('the docs match the code', () => {
     expect(reportSchemaErrors(JSON.parse(example))).toEqual([]);
   });
 
+  it('the JSON report sample in docs/alerts.md is a valid report', () => {
+    const blocks = [...read('docs/alerts.md').matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => m[1] ?? '');
+    expect(reportSchemaErrors(JSON.parse(blocks.at(-1) ?? ''))).toEqual([]);
+  });
+
   it('the report schema and docs/rules.md list the same rules', () => {
     const schema = JSON.parse(read('docs/report.schema.json'));
     expect([...schema.$defs.finding.properties.rule.enum].sort()).toEqual([...RULE_IDS].sort());
