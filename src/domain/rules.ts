@@ -251,8 +251,7 @@ function* requiredPolicyRules(context: RoleContext): Generator<FindingDraft> {
     const arn = policyRefArn(input.partition, alternatives[0] ?? '');
     const equivalentActions = alternatives.map((ref) => expected.requiredEquivalents?.[ref]).find(Boolean);
     const documents = ownDocuments(role, input);
-    const equivalent =
-      equivalentActions !== undefined && equivalentActions.every((action) => grantsAction(documents, action));
+    const equivalent = equivalentActions?.every((action) => grantsAction(documents, action)) === true;
     yield {
       ...base,
       rule: 'managed-policy-missing',
@@ -333,8 +332,7 @@ const onlyAllowedActions = (document: PolicyDocument, allowed: readonly string[]
   document.statements.every(
     (s) =>
       s.effect === 'Deny' ||
-      (s.actions !== undefined &&
-        s.actions.every((pattern) => allowed.some((action) => wildcardMatch(action, pattern, true)))),
+      s.actions?.every((pattern) => allowed.some((action) => wildcardMatch(action, pattern, true))) === true,
   );
 
 const SERVICE_WILDCARD_RESOURCE = 'arn:aws:zzq9:zz-region-9:000000000000:zzq9/any';

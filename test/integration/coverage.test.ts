@@ -58,13 +58,22 @@ const register = (input: ConstructorParameters<typeof RegisterJobDefinitionComma
   clients.batch('us-east-1').send(new RegisterJobDefinitionCommand(input));
 
 describe('complete Batch coverage against moto', () => {
-  it('audits job and execution roles from job definitions', async () => {
+  it('audits job and execution roles from job definitions, and cross-wired instance roles', async () => {
     // Prepare
     const execRole = await createRole(clients, {
       name: 'ecsTaskExecutionRole',
       trust: trustFor('ec2.amazonaws.com'),
       managed: [awsPolicy('service-role/AmazonECSTaskExecutionRolePolicy')],
+      inline: {
+        'read-secrets': {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'kms:Decrypt'], Resource: '*' }],
+        },
+      },
     });
+    await clients.iam.send(
+      new AttachRolePolicyCommand({ RoleName: 'ecsInstanceRole', PolicyArn: awsPolicy('AmazonEKSWorkerNodePolicy') }),
+    );
     const jobRole = await createRole(clients, {
       name: 'AWSBatchJobRoleEtl',
       trust: trustFor('ecs-tasks.amazonaws.com'),
@@ -114,6 +123,12 @@ describe('complete Batch coverage against moto', () => {
     expect(admin[0]?.jobDefinitions).toEqual([`arn:aws:batch:us-east-1:${ACCOUNT}:job-definition/etl:1`]);
     expect(byRule(findings, 'role-used-as-job-and-execution').map((f) => [f.resource.name, f.severity])).toEqual([
       ['shared-task-role', 'info'],
+    ]);
+    expect(byRule(findings, 'execution-role-secrets-wildcard').map((f) => [f.resource.name, f.subject])).toEqual([
+      ['ecsTaskExecutionRole', 'secretsmanager:GetSecretValue,kms:Decrypt'],
+    ]);
+    expect(byRule(findings, 'instance-role-wrong-orchestration').map((f) => [f.resource.name, f.severity])).toEqual([
+      ['ecsInstanceRole', 'low'],
     ]);
     expect(report.complete).toBe(true);
   });
