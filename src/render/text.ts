@@ -97,9 +97,11 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
       lines.push(`    resource:  ${finding.resource.type} ${terminalSafe(finding.resource.arn)}`);
       lines.push(`    expected:  ${terminalSafe(finding.expected)}`);
       lines.push(`    actual:    ${terminalSafe(finding.actual)}`);
-      lines.push(
-        `    affects:   ${finding.computeEnvironments.map((ce) => terminalSafe(shortName(ce))).join(', ') || '-'}`,
-      );
+      const names = (arns: readonly string[]) => arns.map((arn) => terminalSafe(shortName(arn))).join(', ');
+      lines.push(`    affects:   ${names(finding.computeEnvironments) || '-'}`);
+      if (finding.jobQueues.length) lines.push(`    queues:    ${names(finding.jobQueues)}`);
+      if (finding.jobDefinitions.length) lines.push(`    job defs:  ${names(finding.jobDefinitions)}`);
+      if (finding.eventRules.length) lines.push(`    rules:     ${names(finding.eventRules)}`);
       lines.push(`    fix:       ${terminalSafe(finding.remediation)}`);
       lines.push(colour.dim(`    id:        ${finding.id}`));
     }
