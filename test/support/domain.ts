@@ -79,3 +79,21 @@ export const documentedRoles = () => ({
     }),
   ),
 });
+
+/** The documented account, its instance role changed by `changes`, and the instance profile holding it. */
+export const withInstanceRole = (changes: Partial<RoleState> = {}): IamSnapshot => {
+  const roles = documentedRoles();
+  return snapshotOf(
+    { ...roles, ecsInstanceRole: found({ ...(roles.ecsInstanceRole as { value: RoleState }).value, ...changes }) },
+    { ecsInstanceRole: found(profile('ecsInstanceRole', ['ecsInstanceRole'])) },
+  );
+};
+
+/** The documented account with one more AWS managed policy on the instance role. */
+export const withExtraInstancePolicy = (name: string): IamSnapshot =>
+  withInstanceRole({
+    attachedPolicies: [
+      { arn: aws('service-role/AmazonEC2ContainerServiceforEC2Role'), name: 'AmazonEC2ContainerServiceforEC2Role' },
+      { arn: aws(name), name },
+    ],
+  });

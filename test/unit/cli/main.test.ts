@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AlertPublisher } from '../../../src/aws/sns-publisher.js';
 import { type CliDeps, runCli, USAGE } from '../../../src/cli/main.js';
-import type { RoleState } from '../../../src/domain/model.js';
 import { ConfigError } from '../../../src/errors.js';
 import type { AuditPorts } from '../../../src/ports.js';
 import { type Alert, buildAlert } from '../../../src/render/alert.js';
-import { aws, ce, documentedRoles, found, profile, snapshotOf } from '../../support/domain.js';
+import { ce, snapshotOf, withExtraInstancePolicy } from '../../support/domain.js';
 import { fakePorts } from '../../support/fake-ports.js';
 import { reportSchemaErrors } from '../../support/schema.js';
 
@@ -26,24 +25,6 @@ const capture = (isTTY = false) => {
   };
 };
 
-const withAdmin = () => {
-  const roles = documentedRoles();
-  const instance = (roles.ecsInstanceRole as { value: RoleState }).value;
-  return snapshotOf(
-    {
-      ...roles,
-      ecsInstanceRole: found({
-        ...instance,
-        attachedPolicies: [
-          ...instance.attachedPolicies,
-          { arn: aws('AmazonS3ReadOnlyAccess'), name: 'AmazonS3ReadOnlyAccess' },
-        ],
-      }),
-    },
-    { ecsInstanceRole: found(profile('ecsInstanceRole', ['ecsInstanceRole'])) },
-  );
-};
-
 const sent: Array<{ topicArn: string; alert: Alert }> = [];
 const recordingPublisher: AlertPublisher = {
   publish: async (topicArn, alert) => {
@@ -51,7 +32,10 @@ const recordingPublisher: AlertPublisher = {
     return 'm-1';
   },
 };
-const ports = (snapshot = withAdmin(), publisher = recordingPublisher): CliDeps => ({
+const ports = (
+  snapshot = withExtraInstancePolicy('AmazonS3ReadOnlyAccess'),
+  publisher = recordingPublisher,
+): CliDeps => ({
   createPorts: () => fakePorts({ 'us-east-1': [ce('a')] }, snapshot),
   createPublisher: () => publisher,
 });
@@ -86,7 +70,7 @@ describe('runCli', () => {
     const broken: CliDeps = {
       ...ports(),
       createPorts: (): AuditPorts => ({
-        ...fakePorts({}, withAdmin()),
+        ...fakePorts({}, withExtraInstancePolicy('AmazonS3ReadOnlyAccess')),
         identity: {
           whoAmI: async () => {
             throw new ConfigError('No AWS credentials found. Set AWS_PROFILE.');
@@ -196,7 +180,13 @@ describe('runCli', () => {
     };
     const c = capture();
     const topic = 'arn:aws:sns:us-east-1:123456789012:alerts';
-    expect(await runCli(['audit', '--publish', topic], c.io(), ports(withAdmin(), failing))).toBe(2);
+    expect(
+      await runCli(
+        ['audit', '--publish', topic],
+        c.io(),
+        ports(withExtraInstancePolicy('AmazonS3ReadOnlyAccess'), failing),
+      ),
+    ).toBe(2);
     expect(c.err.join('')).toMatch(
       /could not publish to arn:aws:sns:us-east-1:123456789012:alerts: AuthorizationError/,
     );

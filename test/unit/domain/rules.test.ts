@@ -15,6 +15,7 @@ import {
   role,
   roleArn,
   snapshotOf,
+  withInstanceRole,
 } from '../../support/domain.js';
 
 const evaluate = (
@@ -29,14 +30,6 @@ const evaluate = (
   // These tables use the legacy customer service role throughout; its info-level advice is tested on its own.
   return evaluateRules({ account: ACCOUNT, partition: 'aws', baseline, computeEnvironments, plan, snapshot }).filter(
     (f) => f.rule !== 'service-role-not-slr',
-  );
-};
-
-const withInstanceRole = (changes: Partial<RoleState>) => {
-  const roles = documentedRoles();
-  return snapshotOf(
-    { ...roles, ecsInstanceRole: found({ ...(roles.ecsInstanceRole as { value: RoleState }).value, ...changes }) },
-    { ecsInstanceRole: found(profile('ecsInstanceRole', ['ecsInstanceRole'])) },
   );
 };
 

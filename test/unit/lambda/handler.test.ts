@@ -7,11 +7,10 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSnsPublisher } from '../../../src/aws/sns-publisher.js';
 import { AWS_DEFAULT_BASELINE, type Baseline } from '../../../src/domain/baseline.js';
-import type { IamSnapshot, RoleState } from '../../../src/domain/model.js';
 import type { LambdaConfig } from '../../../src/lambda/config.js';
 import { createHandler } from '../../../src/lambda/handler.js';
 import type { AuditPorts, IamReadRequest } from '../../../src/ports.js';
-import { aws, ce, documentedRoles, found, profile, snapshotOf } from '../../support/domain.js';
+import { ce, snapshotOf, withExtraInstancePolicy, withInstanceRole } from '../../support/domain.js';
 import { fakePorts } from '../../support/fake-ports.js';
 import { reportSchemaErrors } from '../../support/schema.js';
 
@@ -55,25 +54,7 @@ const scheduled = {
   detail: {},
 };
 
-const withAdmin = (): IamSnapshot => {
-  const roles = documentedRoles();
-  const instance = (roles.ecsInstanceRole as { value: RoleState }).value;
-  return snapshotOf(
-    {
-      ...roles,
-      ecsInstanceRole: found({
-        ...instance,
-        attachedPolicies: [
-          ...instance.attachedPolicies,
-          { arn: aws('AdministratorAccess'), name: 'AdministratorAccess' },
-        ],
-      }),
-    },
-    { ecsInstanceRole: found(profile('ecsInstanceRole', ['ecsInstanceRole'])) },
-  );
-};
-const clean = () =>
-  snapshotOf(documentedRoles(), { ecsInstanceRole: found(profile('ecsInstanceRole', ['ecsInstanceRole'])) });
+const clean = () => withInstanceRole();
 
 const build = (
   ports: AuditPorts,
@@ -117,10 +98,9 @@ describe('createHandler', () => {
 
   it('audits on the schedule, publishes one JSON-structured message and records metrics', async () => {
     // Act
-    const summary = await build(fakePorts({ 'us-east-1': [ce('ce-a'), ce('ce-b')] }, withAdmin()))(
-      scheduled,
-      context(),
-    );
+    const summary = await build(
+      fakePorts({ 'us-east-1': [ce('ce-a'), ce('ce-b')] }, withExtraInstancePolicy('AdministratorAccess')),
+    )(scheduled, context());
     // Assess
     expect(summary).toMatchObject({
       trigger: 'schedule',
@@ -176,7 +156,7 @@ describe('createHandler', () => {
     const requests: IamReadRequest[] = [];
     const ports = fakePorts(
       { 'us-east-1': [ce('ce-a')], 'eu-west-1': [ce('ce-west', { region: 'eu-west-1', instanceRole: 'other' })] },
-      withAdmin(),
+      withExtraInstancePolicy('AdministratorAccess'),
       requests,
     );
     // Act
@@ -215,7 +195,9 @@ describe('createHandler', () => {
     ],
   ])('rejects the malformed event %j without auditing or publishing', async (event, message) => {
     const requests: IamReadRequest[] = [];
-    const handler = build(fakePorts({ 'us-east-1': [ce('ce-a')] }, withAdmin(), requests));
+    const handler = build(
+      fakePorts({ 'us-east-1': [ce('ce-a')] }, withExtraInstancePolicy('AdministratorAccess'), requests),
+    );
     await expect(handler(event, context())).rejects.toThrow(message);
     expect(requests).toEqual([]);
     expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
@@ -223,7 +205,7 @@ describe('createHandler', () => {
 
   it('fails the invocation when the publish fails', async () => {
     snsMock.on(PublishCommand).rejects(Object.assign(new Error('Topic does not exist'), { name: 'NotFoundException' }));
-    const handler = build(fakePorts({ 'us-east-1': [ce('ce-a')] }, withAdmin()));
+    const handler = build(fakePorts({ 'us-east-1': [ce('ce-a')] }, withExtraInstancePolicy('AdministratorAccess')));
     await expect(handler(scheduled, context())).rejects.toThrow(
       `Could not publish the alert to ${TOPIC}: Topic does not exist`,
     );
@@ -274,7 +256,7 @@ describe('createHandler', () => {
   it('alerts and fails, without auditing, when the baseline is unusable', async () => {
     // Prepare
     const requests: IamReadRequest[] = [];
-    const ports = fakePorts({ 'us-east-1': [ce('ce-a')] }, withAdmin(), requests);
+    const ports = fakePorts({ 'us-east-1': [ce('ce-a')] }, withExtraInstancePolicy('AdministratorAccess'), requests);
     const broken = async (): Promise<Baseline> => {
       throw Object.assign(new Error('baseline.yaml:3:5 roles[0].colour: unknown key "colour"'), {
         name: 'BaselineError',
