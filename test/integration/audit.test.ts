@@ -10,20 +10,13 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/app/run-audit.js';
 import { createBatchInventory } from '../../src/aws/batch-inventory.js';
-import {
-  createBatchClient,
-  createEventBridgeClient,
-  createIamClient,
-  createSnsClient,
-  createStsClient,
-} from '../../src/aws/clients.js';
+import { createBatchClient, createEventBridgeClient, createIamClient, createStsClient } from '../../src/aws/clients.js';
 import { createEventTargetFinder } from '../../src/aws/event-targets.js';
 import { createPerRoleIamReader } from '../../src/aws/iam-reader.js';
 import { createStsIdentity } from '../../src/aws/identity.js';
-import { createAwsPorts } from '../../src/aws/ports.js';
-import { createSnsPublisher } from '../../src/aws/sns-publisher.js';
 import { runCli } from '../../src/cli/main.js';
 import { AWS_DEFAULT_BASELINE, type Baseline, overlayBaseline } from '../../src/domain/baseline.js';
+import { AWS_DEPS } from '../support/cli.js';
 import { reportSchemaErrors } from '../support/schema.js';
 import {
   ACCOUNT,
@@ -119,7 +112,7 @@ describe('audit against moto', () => {
         stderr: { write: (t: string) => err.push(t) },
         env: process.env,
       },
-      { createPorts: createAwsPorts, createPublisher: () => createSnsPublisher(createSnsClient) },
+      AWS_DEPS,
     );
     // Assess
     const report = JSON.parse(out.join(''));
@@ -455,7 +448,7 @@ describe('CLI start-up errors', () => {
     const code = await runCli(
       ['audit', '--regions', 'us-east-1'],
       { stdout: { write: () => true }, stderr: { write: (t: string) => err.push(t) }, env },
-      { createPorts: createAwsPorts, createPublisher: () => createSnsPublisher(createSnsClient) },
+      AWS_DEPS,
     );
     return { code, message: err.join('') };
   };

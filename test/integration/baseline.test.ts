@@ -9,10 +9,7 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSnsClient } from '../../src/aws/clients.js';
-import { createAwsPorts } from '../../src/aws/ports.js';
-import { createSnsPublisher } from '../../src/aws/sns-publisher.js';
-import { runCli } from '../../src/cli/main.js';
+import { cli } from '../support/cli.js';
 import { reportSchemaErrors } from '../support/schema.js';
 import {
   ACCOUNT,
@@ -25,19 +22,6 @@ import {
   seedClients,
   trustFor,
 } from '../support/seed.js';
-
-const deps = { createPorts: createAwsPorts, createPublisher: () => createSnsPublisher(createSnsClient) };
-
-const cli = async (...argv: string[]) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    argv,
-    { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, env: process.env },
-    deps,
-  );
-  return { code, out: out.join(''), err: err.join('') };
-};
 
 const auditJson = async (baseline: string) => {
   const result = await cli('audit', '--baseline', baseline, '--format', 'json', '--fail-on', 'info');

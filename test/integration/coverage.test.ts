@@ -5,11 +5,8 @@ import { CreateJobQueueCommand, RegisterJobDefinitionCommand } from '@aws-sdk/cl
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { AttachRolePolicyCommand, CreateRoleCommand, DeleteRoleCommand } from '@aws-sdk/client-iam';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSnsClient } from '../../src/aws/clients.js';
-import { createAwsPorts } from '../../src/aws/ports.js';
-import { createSnsPublisher } from '../../src/aws/sns-publisher.js';
-import { runCli } from '../../src/cli/main.js';
 import type { Finding } from '../../src/domain/finding.js';
+import { cli } from '../support/cli.js';
 import { reportSchemaErrors } from '../support/schema.js';
 import {
   ACCOUNT,
@@ -22,17 +19,11 @@ import {
   trustFor,
 } from '../support/seed.js';
 
-const deps = { createPorts: createAwsPorts, createPublisher: () => createSnsPublisher(createSnsClient) };
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 const audit = async (...extra: string[]) => {
-  const out: string[] = [];
-  const code = await runCli(
-    ['audit', '--format', 'json', '--quiet', ...extra],
-    { stdout: { write: (t: string) => out.push(t) }, stderr: { write: () => true }, env: process.env },
-    deps,
-  );
-  const report = JSON.parse(out.join(''));
+  const { code, out } = await cli('audit', '--format', 'json', '--quiet', ...extra);
+  const report = JSON.parse(out);
   expect(reportSchemaErrors(report)).toEqual([]);
   return { code, report, findings: report.findings as Finding[] };
 };
@@ -230,12 +221,7 @@ describe('complete Batch coverage against moto', () => {
       spotFleetRoleArn: seeded.spotRoleArn,
     });
     const file = join(mkdtempSync(join(tmpdir(), 'bid-coverage-')), 'baseline.yaml');
-    const captured = await runCli(
-      ['baseline', 'capture', '--output', file, '--quiet'],
-      { stdout: { write: () => true }, stderr: { write: () => true }, env: process.env },
-      deps,
-    );
-    expect(captured).toBe(0);
+    expect((await cli('baseline', 'capture', '--output', file, '--quiet')).code).toBe(0);
     const { DetachRolePolicyCommand } = await import('@aws-sdk/client-iam');
     const policyArn = awsPolicy('service-role/AmazonEC2SpotFleetTaggingRole');
     await clients.iam.send(
