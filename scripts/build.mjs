@@ -8,8 +8,6 @@ const common = {
   platform: 'node',
   format: 'esm',
   minify: true,
-  // Error class names are reported to users (BaselineError, DeadlineError); minification must keep them.
-  keepNames: true,
   treeShaking: true,
   sourcemap: true,
   mainFields: ['module', 'main'],

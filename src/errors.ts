@@ -7,4 +7,6 @@ export class BatchIamDriftError extends Error {
 }
 
 /** The command line, environment or credentials are unusable: the audit cannot start. Exit code 2. */
-export class ConfigError extends BatchIamDriftError {}
+export class ConfigError extends BatchIamDriftError {
+  public override readonly name: string = 'ConfigError';
+}

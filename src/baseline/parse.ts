@@ -19,6 +19,7 @@ export interface BaselineProblem {
 
 /** The baseline cannot be used; it lists every problem. The audit refuses to start (exit 2). */
 export class BaselineError extends ConfigError {
+  public override readonly name = 'BaselineError';
   public constructor(
     public readonly source: string,
     public readonly problems: readonly BaselineProblem[],

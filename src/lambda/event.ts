@@ -3,7 +3,9 @@ import { BatchIamDriftError } from '../errors.js';
 import { parseRegionList } from '../regions.js';
 
 /** The invocation's payload is not a scheduled event nor a valid on-demand request: nothing is audited. */
-export class InvalidEventError extends BatchIamDriftError {}
+export class InvalidEventError extends BatchIamDriftError {
+  public override readonly name = 'InvalidEventError';
+}
 
 /** What one invocation asks for, after defaults from the configuration. */
 export interface AuditRequest {

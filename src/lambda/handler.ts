@@ -47,10 +47,14 @@ export interface HandlerDeps {
 }
 
 /** Raised into the audit's signal when the function is about to time out. */
-export class DeadlineError extends BatchIamDriftError {}
+export class DeadlineError extends BatchIamDriftError {
+  public override readonly name = 'DeadlineError';
+}
 
 /** The baseline could not be read or is invalid: the run alerts and fails instead of auditing against the defaults. */
-export class BaselineUnusableError extends BatchIamDriftError {}
+export class BaselineUnusableError extends BatchIamDriftError {
+  public override readonly name = 'BaselineUnusableError';
+}
 
 const shouldPublish = (report: Report, config: LambdaConfig, minSeverity: Severity): string | undefined => {
   if (config.alertMode === 'always') return undefined;
