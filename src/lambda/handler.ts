@@ -80,8 +80,8 @@ export const createHandler = (deps: HandlerDeps) => {
   const { config, logger, metrics } = deps;
   const source = config.baselineS3Uri ?? 'the bundled baseline';
 
-  /** Loads the baseline; when it is unusable, publishes an alert saying the audit did not run, then fails. */
-  const loadOrAlert = async (regions: readonly string[]): Promise<Baseline> => {
+  /** Loads the baseline; when it is unusable, publishes an alert saying the audit did not run (unless dry run), then fails. */
+  const loadOrAlert = async (regions: readonly string[], dryRun: boolean): Promise<Baseline> => {
     try {
       return await deps.loadBaseline();
     } catch (error) {
@@ -101,7 +101,8 @@ export const createHandler = (deps: HandlerDeps) => {
         },
         new Date(),
       );
-      await deps.publisher.publish(config.topicArn, buildAlert(report, { minSeverity: config.minSeverity }));
+      if (!dryRun)
+        await deps.publisher.publish(config.topicArn, buildAlert(report, { minSeverity: config.minSeverity }));
       throw new BaselineUnusableError(`The baseline ${source} could not be used; no audit ran: ${cause.message}`, {
         cause: error,
       });
@@ -111,7 +112,7 @@ export const createHandler = (deps: HandlerDeps) => {
   const audit = async (event: unknown, context: Context): Promise<AuditSummary> => {
     const request = parseEvent(event, { regions: config.regions, minSeverity: config.minSeverity });
     logger.info('audit started', { trigger: request.trigger, regions: request.regions, dryRun: request.dryRun });
-    const baseline = await loadOrAlert(request.regions);
+    const baseline = await loadOrAlert(request.regions, request.dryRun);
 
     const controller = new AbortController();
     const budget = context.getRemainingTimeInMillis() - config.reserveMs;
