@@ -2,7 +2,7 @@ import type { Baseline } from '../domain/baseline.js';
 import type { AuditError, ComputeEnvironment, IamSnapshot } from '../domain/model.js';
 import { addProfileRoles, planReferences, type ReferencePlan } from '../domain/references.js';
 import { countBySeverity, type Report, snapshotErrors } from '../domain/report.js';
-import { evaluateRules } from '../domain/rules.js';
+import { evaluateRules } from '../domain/rules/index.js';
 import { applyWaivers } from '../domain/waivers.js';
 import { ConfigError } from '../errors.js';
 import type { AuditPorts, CallerIdentity } from '../ports.js';

@@ -4,7 +4,7 @@ import { awsManagedPolicyKey, type Baseline } from '../domain/baseline.js';
 import type { Finding } from '../domain/finding.js';
 import type { RoleKind } from '../domain/model.js';
 import type { PolicyDocument, Statement } from '../domain/policy.js';
-import { evaluateRules, serviceRoleKind } from '../domain/rules.js';
+import { evaluateRules, serviceRoleKind } from '../domain/rules/index.js';
 import { analyseTrust } from '../domain/trust.js';
 
 /** A captured baseline and what a reviewer should look at before committing it. */

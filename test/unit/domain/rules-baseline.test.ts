@@ -3,7 +3,7 @@ import { AWS_DEFAULT_BASELINE, type BaselineOverlay, overlayBaseline } from '../
 import type { ComputeEnvironment, IamSnapshot, RoleState } from '../../../src/domain/model.js';
 import { normalisePolicy } from '../../../src/domain/policy.js';
 import { addProfileRoles, planReferences } from '../../../src/domain/references.js';
-import { evaluateRules } from '../../../src/domain/rules.js';
+import { evaluateRules } from '../../../src/domain/rules/index.js';
 import { ACCOUNT, aws, ce, documentedRoles, found, profile, snapshotOf } from '../../support/domain.js';
 
 const evaluate = (overlay: BaselineOverlay, snapshot: IamSnapshot, ces: ComputeEnvironment[] = [ce('ce-a')]) => {

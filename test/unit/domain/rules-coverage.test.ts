@@ -11,7 +11,7 @@ import type {
 } from '../../../src/domain/model.js';
 import { normalisePolicy } from '../../../src/domain/policy.js';
 import { addProfileRoles, planReferences } from '../../../src/domain/references.js';
-import { evaluateRules } from '../../../src/domain/rules.js';
+import { evaluateRules } from '../../../src/domain/rules/index.js';
 import {
   ACCOUNT,
   aws,

@@ -3,7 +3,7 @@ import { AWS_DEFAULT_BASELINE, type Baseline, overlayBaseline } from '../../../s
 import type { ComputeEnvironment, IamSnapshot, RoleState } from '../../../src/domain/model.js';
 import { normalisePolicy } from '../../../src/domain/policy.js';
 import { addProfileRoles, planReferences } from '../../../src/domain/references.js';
-import { evaluateRules } from '../../../src/domain/rules.js';
+import { evaluateRules } from '../../../src/domain/rules/index.js';
 import {
   ACCOUNT,
   aws,

@@ -1,0 +1,87 @@
+import type { Baseline, RoleExpectation } from '../baseline.js';
+import type { FindingResource } from '../finding.js';
+import type { ComputeEnvironment, IamSnapshot, RoleKind, RoleState, Severity } from '../model.js';
+import { statementCoversAction, statementCoversResource } from '../permissions.js';
+import type { PolicyDocument } from '../policy.js';
+import type { Dependent, ReferencePlan, RoleUse } from '../references.js';
+
+/** Everything the rules look at. */
+export interface RuleInput {
+  readonly account: string;
+  readonly partition: string;
+  readonly baseline: Baseline;
+  readonly computeEnvironments: readonly ComputeEnvironment[];
+  readonly plan: ReferencePlan;
+  readonly snapshot: IamSnapshot;
+}
+
+/** The documented trust policy for one service, as JSON for a CLI fix. */
+export const trustDocument = (service: string): string =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+  });
+
+/** A role as a finding's resource. */
+export const roleResource = (role: RoleState): FindingResource => ({ type: 'role', arn: role.arn, name: role.name });
+
+/** The most severe of some severities. */
+export const MAX_SEVERITY = (severities: Severity[]): Severity =>
+  (['critical', 'high', 'medium', 'low', 'info'] as const).find((s) => severities.includes(s)) ?? 'info';
+
+/** The role kind a `serviceRole` reference resolves to: the service-linked role is recognised by its path, never its name. */
+export const serviceRoleKind = (role: RoleState, baseline: Baseline): RoleKind =>
+  role.path === baseline.serviceLinkedRole.path ? 'service-linked-role' : 'service-role';
+
+/** The kind one use of a role makes it. */
+export const useKind = (use: RoleUse, role: RoleState, baseline: Baseline): RoleKind =>
+  use.kind === 'service' ? serviceRoleKind(role, baseline) : use.kind;
+
+/** A role's dependents, grouped by the kind each use makes it. */
+export const usesByKind = (
+  role: RoleState,
+  uses: readonly RoleUse[],
+  baseline: Baseline,
+): Map<RoleKind, Dependent[]> => {
+  const byKind = new Map<RoleKind, Dependent[]>();
+  for (const use of uses) {
+    const kind = useKind(use, role, baseline);
+    byKind.set(kind, [...(byKind.get(kind) ?? []), use.dependent]);
+  }
+  return byKind;
+};
+
+/** Everything one rule family needs about one role used as one kind. */
+export interface RoleContext {
+  readonly role: RoleState;
+  readonly kind: RoleKind;
+  readonly uses: readonly RoleUse[];
+  readonly expected: RoleExpectation;
+  readonly base: { resource: FindingResource; roleKind: RoleKind; dependents: Dependent[] };
+  readonly input: RuleInput;
+}
+
+/** The documents the role's own policies hold (inline and customer-managed, as read). */
+export const ownDocuments = (role: RoleState, input: RuleInput): PolicyDocument[] => [
+  ...role.inlinePolicies.map((p) => p.document),
+  ...role.attachedPolicies.flatMap((p) => {
+    const read = input.snapshot.managedPolicies.get(p.arn);
+    return read?.status === 'found' && read.value.document ? [read.value.document] : [];
+  }),
+];
+
+/** True when some Allow statement in the documents grants `action` on `resource`. */
+export const grantsAction = (documents: readonly PolicyDocument[], action: string, resource = '*'): boolean =>
+  documents.some((d) =>
+    d.statements.some(
+      (s) => s.effect === 'Allow' && statementCoversAction(s, action) && statementCoversResource(s, resource),
+    ),
+  );
+
+/** Policies that belong to the other orchestration (ECS instance policy on an EKS node, or the reverse). */
+export const wrongOrchestration = (kind: RoleKind, key: string, baseline: Baseline): boolean =>
+  (kind === 'eks-node-role' && baseline.orchestrationPolicies.ecs.includes(key)) ||
+  (kind === 'instance-role' && baseline.orchestrationPolicies.eks.includes(key));
+
+/** Names no real resource: a statement covering it covers every resource. */
+export const SERVICE_WILDCARD_RESOURCE = 'arn:aws:zzq9:zz-region-9:000000000000:zzq9/any';

@@ -1,0 +1,74 @@
+import { expectationFor } from '../baseline.js';
+import { type Finding, type FindingDraft, mergeFindings } from '../finding.js';
+import type { Dependent } from '../references.js';
+import { type RoleContext, type RuleInput, roleResource, useKind, usesByKind } from './context.js';
+import { boundaryRules, identityRules } from './drift.js';
+import { awsManagedRules, documentRules, requiredPolicyRules } from './policies.js';
+import { computeEnvironmentRules, missingRoleRules, profileRules } from './resources.js';
+import { accountRules, serviceRoleReferenceRules } from './service-roles.js';
+import { trustRules } from './trust.js';
+import { eventBridgeRules, executionRoleRules, jobDefinitionRules } from './workloads.js';
+
+function* roleRules(input: RuleInput): Generator<FindingDraft> {
+  const tagsOf = new Map(input.computeEnvironments.map((ce) => [ce.arn, ce.tags ?? {}]));
+  for (const [key, entry] of input.plan.roles) {
+    const read = input.snapshot.roles.get(key);
+    if (read?.status === 'missing') {
+      yield* missingRoleRules(input, entry);
+      continue;
+    }
+    if (read?.status !== 'found') continue;
+    const role = read.value;
+    for (const [kind, dependents] of usesByKind(role, entry.uses, input.baseline)) {
+      const uses = entry.uses.filter((u) => useKind(u, role, input.baseline) === kind);
+      const tags = dependents.map((d) => tagsOf.get(d.arn)).filter((t): t is Record<string, string> => t !== undefined);
+      const context: RoleContext = {
+        role,
+        kind,
+        uses,
+        expected: expectationFor(input.baseline, role, kind, tags),
+        base: { resource: roleResource(role), roleKind: kind, dependents },
+        input,
+      };
+      yield* trustRules(context);
+      yield* requiredPolicyRules(context);
+      yield* awsManagedRules(context);
+      yield* documentRules(context);
+      yield* executionRoleRules(context);
+      yield* eventBridgeRules(context);
+      yield* boundaryRules(context);
+      yield* identityRules(context);
+      yield* serviceRoleReferenceRules(context);
+    }
+  }
+}
+
+/** Runs every rule over what was read and returns each drift once, most severe first, with its blast radius. */
+export const evaluateRules = (input: RuleInput): Finding[] => {
+  const queuesOf = (dependent: Dependent): readonly string[] =>
+    dependent.type === 'compute-environment'
+      ? (input.plan.queuesByComputeEnvironment.get(dependent.arn) ?? [])
+      : dependent.type === 'event-rule'
+        ? input.plan.eventTargets.filter((t) => t.ruleArn === dependent.arn).map((t) => t.jobQueueArn)
+        : [];
+  const causes = mergeFindings(
+    [...profileRules(input), ...roleRules(input), ...jobDefinitionRules(input), ...accountRules(input)],
+    queuesOf,
+  );
+  return mergeFindings(
+    [
+      ...computeEnvironmentRules(input, causes),
+      ...causes.map((f) => ({
+        ...f,
+        dependents: [
+          ...f.computeEnvironments.map((arn) => ({ type: 'compute-environment' as const, arn })),
+          ...f.jobDefinitions.map((arn) => ({ type: 'job-definition' as const, arn })),
+          ...f.eventRules.map((arn) => ({ type: 'event-rule' as const, arn })),
+        ],
+      })),
+    ],
+    queuesOf,
+  );
+};
+
+export { type RuleInput, serviceRoleKind } from './context.js';

@@ -1,0 +1,70 @@
+import type { FindingDraft } from '../finding.js';
+import { equivalentPolicies } from '../policy.js';
+import { describeDiff, diffPolicies } from '../policy-diff.js';
+import { analyseTrust } from '../trust.js';
+import { type RoleContext, trustDocument } from './context.js';
+
+/** Trust policy rules: the kind's service can assume the role, no unexpected principal, pinned trust unchanged, confused-deputy hardening. */
+export function* trustRules({ role, kind, expected, base, input }: RoleContext): Generator<FindingDraft> {
+  const trust = analyseTrust(role.trustPolicy, expected.trustedService, input.account);
+  const fix = `aws iam update-assume-role-policy --role-name ${role.name} --policy-document '${trustDocument(expected.trustedService)}'`;
+  let reported = false;
+  if (!trust.serviceCanAssume) {
+    reported = true;
+    yield {
+      ...base,
+      rule: 'trust-service-missing',
+      severity: 'high',
+      title: `${expected.trustedService} cannot assume ${kind} ${role.name}`,
+      subject: expected.trustedService,
+      expected: `trust policy allows ${expected.trustedService} to call sts:AssumeRole`,
+      actual: trust.blockedBecause ?? 'no such statement',
+      remediation: fix,
+    };
+  }
+  for (const principal of trust.unexpected) {
+    if (expected.allowedPrincipals.includes(principal.principal)) continue;
+    reported = true;
+    yield {
+      ...base,
+      rule: 'trust-principal-unexpected',
+      severity: principal.severity,
+      title: `${kind} ${role.name} trusts ${principal.principal}`,
+      subject: principal.principal,
+      expected: `only ${[expected.trustedService, ...expected.allowedPrincipals].join(', ')} may assume the role`,
+      actual: `${principal.principal} may assume it: ${principal.reason}`,
+      remediation: `Remove ${principal.principal} from the trust policy: ${fix}`,
+    };
+  }
+  if (expected.trustDocument && !reported && !equivalentPolicies(expected.trustDocument, role.trustPolicy)) {
+    const diff = diffPolicies(expected.trustDocument, role.trustPolicy);
+    yield {
+      ...base,
+      rule: 'trust-policy-changed',
+      severity: diff.broadened ? 'high' : 'medium',
+      title: `${kind} ${role.name} trust policy changed since the baseline`,
+      subject: '',
+      expected: 'the trust policy recorded in the baseline',
+      actual: describeDiff(diff),
+      remediation: `Restore the recorded trust policy (aws iam update-assume-role-policy --role-name ${role.name} --policy-document file://trust.json), or capture the new one into the baseline if the change is intended`,
+    };
+  }
+  // A pinned trust policy was reviewed as a whole; the hardening hint would only repeat itself.
+  if (
+    expected.confusedDeputyCheck &&
+    !expected.trustDocument &&
+    trust.serviceCanAssume &&
+    !trust.hasConfusedDeputyCondition
+  ) {
+    yield {
+      ...base,
+      rule: 'trust-confused-deputy',
+      severity: 'low',
+      title: `${kind} ${role.name} trust has no aws:SourceAccount or aws:SourceArn condition`,
+      subject: expected.trustedService,
+      expected: `the ${expected.trustedService} statement is scoped with aws:SourceAccount ${input.account} and/or aws:SourceArn`,
+      actual: 'any AWS Batch request from any account could have Batch assume this role',
+      remediation: `Add "Condition": {"StringEquals": {"aws:SourceAccount": "${input.account}"}, "ArnLike": {"aws:SourceArn": "arn:${input.partition}:batch:*:${input.account}:*"}} to the batch.amazonaws.com statement, then: aws iam update-assume-role-policy --role-name ${role.name} --policy-document file://trust.json`,
+    };
+  }
+}
