@@ -1,5 +1,9 @@
+import { AWS_DEFAULT_BASELINE, type Baseline } from '../../src/domain/baseline.js';
+import type { Finding } from '../../src/domain/finding.js';
 import type { ComputeEnvironment, IamSnapshot, InstanceProfileState, Read, RoleState } from '../../src/domain/model.js';
 import { normalisePolicy } from '../../src/domain/policy.js';
+import { addProfileRoles, type Inventory, planReferences } from '../../src/domain/references.js';
+import { evaluateRules } from '../../src/domain/rules/index.js';
 
 export const ACCOUNT = '123456789012';
 export const ceArn = (name: string, region = 'us-east-1') =>
@@ -97,3 +101,20 @@ export const withExtraInstancePolicy = (name: string): IamSnapshot =>
       { arn: aws(name), name },
     ],
   });
+
+/** Plans references for an inventory and runs every rule, as runAudit does after reading IAM. */
+export const evaluateInventory = (
+  inventory: Inventory,
+  snapshot: IamSnapshot,
+  baseline: Baseline = AWS_DEFAULT_BASELINE,
+): Finding[] => {
+  const plan = addProfileRoles(planReferences(inventory, baseline.serviceLinkedRole.name), snapshot.instanceProfiles);
+  return evaluateRules({
+    account: ACCOUNT,
+    partition: 'aws',
+    baseline,
+    computeEnvironments: inventory.computeEnvironments,
+    plan,
+    snapshot,
+  });
+};

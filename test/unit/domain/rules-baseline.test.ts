@@ -2,21 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { AWS_DEFAULT_BASELINE, type BaselineOverlay, overlayBaseline } from '../../../src/domain/baseline.js';
 import type { ComputeEnvironment, IamSnapshot, RoleState } from '../../../src/domain/model.js';
 import { normalisePolicy } from '../../../src/domain/policy.js';
-import { addProfileRoles, planReferences } from '../../../src/domain/references.js';
-import { evaluateRules } from '../../../src/domain/rules/index.js';
-import { ACCOUNT, aws, ce, documentedRoles, found, profile, snapshotOf } from '../../support/domain.js';
+import {
+  ACCOUNT,
+  aws,
+  ce,
+  documentedRoles,
+  evaluateInventory,
+  found,
+  profile,
+  snapshotOf,
+} from '../../support/domain.js';
 
-const evaluate = (overlay: BaselineOverlay, snapshot: IamSnapshot, ces: ComputeEnvironment[] = [ce('ce-a')]) => {
-  const baseline = overlayBaseline(AWS_DEFAULT_BASELINE, overlay);
-  const plan = addProfileRoles(
-    planReferences({ computeEnvironments: ces }, baseline.serviceLinkedRole.name),
-    snapshot.instanceProfiles,
-  );
-  // The documented roles use the legacy customer service role; its info-level advice is tested on its own.
-  return evaluateRules({ account: ACCOUNT, partition: 'aws', baseline, computeEnvironments: ces, plan, snapshot })
+// The documented roles use the legacy customer service role; its info-level advice is tested on its own.
+const evaluate = (overlay: BaselineOverlay, snapshot: IamSnapshot, ces: ComputeEnvironment[] = [ce('ce-a')]) =>
+  evaluateInventory({ computeEnvironments: ces }, snapshot, overlayBaseline(AWS_DEFAULT_BASELINE, overlay))
     .filter((f) => f.rule !== 'service-role-not-slr')
     .map((f) => [f.rule, f.severity, f.subject, f.actual]);
-};
 
 const CUSTOMER = `arn:aws:iam::${ACCOUNT}:policy/results-writer`;
 const read = normalisePolicy({

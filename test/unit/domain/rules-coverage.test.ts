@@ -10,14 +10,13 @@ import type {
   RoleState,
 } from '../../../src/domain/model.js';
 import { normalisePolicy } from '../../../src/domain/policy.js';
-import { addProfileRoles, planReferences } from '../../../src/domain/references.js';
-import { evaluateRules } from '../../../src/domain/rules/index.js';
 import {
   ACCOUNT,
   aws,
   ce,
   ceArn,
   documentedRoles,
+  evaluateInventory,
   found,
   profile,
   role,
@@ -44,21 +43,16 @@ const evaluate = (world: World) => {
       (world.managed ?? []).map(([arn, v]) => [arn, found({ arn, name: arn, defaultVersionId: v })]),
     ),
   };
-  const computeEnvironments = world.ces ?? [ce('ce-a')];
-  const baseline = overlayBaseline(AWS_DEFAULT_BASELINE, world.overlay ?? {});
-  const plan = addProfileRoles(
-    planReferences(
-      {
-        computeEnvironments,
-        jobQueues: world.queues ?? [],
-        jobDefinitions: world.definitions ?? [],
-        eventTargets: world.targets ?? [],
-      },
-      baseline.serviceLinkedRole.name,
-    ),
-    snapshot.instanceProfiles,
+  return evaluateInventory(
+    {
+      computeEnvironments: world.ces ?? [ce('ce-a')],
+      jobQueues: world.queues ?? [],
+      jobDefinitions: world.definitions ?? [],
+      eventTargets: world.targets ?? [],
+    },
+    snapshot,
+    overlayBaseline(AWS_DEFAULT_BASELINE, world.overlay ?? {}),
   );
-  return evaluateRules({ account: ACCOUNT, partition: 'aws', baseline, computeEnvironments, plan, snapshot });
 };
 
 const rules = (world: World) =>

@@ -2,14 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { AWS_DEFAULT_BASELINE, type Baseline, overlayBaseline } from '../../../src/domain/baseline.js';
 import type { ComputeEnvironment, IamSnapshot, RoleState } from '../../../src/domain/model.js';
 import { normalisePolicy } from '../../../src/domain/policy.js';
-import { addProfileRoles, planReferences } from '../../../src/domain/references.js';
-import { evaluateRules } from '../../../src/domain/rules/index.js';
 import {
   ACCOUNT,
   aws,
   ce,
   ceArn,
   documentedRoles,
+  evaluateInventory,
   found,
   profile,
   role,
@@ -18,20 +17,9 @@ import {
   withInstanceRole,
 } from '../../support/domain.js';
 
-const evaluate = (
-  computeEnvironments: ComputeEnvironment[],
-  snapshot: IamSnapshot,
-  baseline: Baseline = AWS_DEFAULT_BASELINE,
-) => {
-  const plan = addProfileRoles(
-    planReferences({ computeEnvironments }, baseline.serviceLinkedRole.name),
-    snapshot.instanceProfiles,
-  );
-  // These tables use the legacy customer service role throughout; its info-level advice is tested on its own.
-  return evaluateRules({ account: ACCOUNT, partition: 'aws', baseline, computeEnvironments, plan, snapshot }).filter(
-    (f) => f.rule !== 'service-role-not-slr',
-  );
-};
+// These tables use the legacy customer service role throughout; its info-level advice is tested on its own.
+const evaluate = (computeEnvironments: ComputeEnvironment[], snapshot: IamSnapshot, baseline?: Baseline) =>
+  evaluateInventory({ computeEnvironments }, snapshot, baseline).filter((f) => f.rule !== 'service-role-not-slr');
 
 const summary = (findings: ReturnType<typeof evaluate>) =>
   findings.map((f) => [f.rule, f.severity, f.resource.name, f.subject]);
