@@ -58,9 +58,10 @@ export interface CollectedState {
 }
 
 /**
- * Lists compute environments in every region and reads each distinct role, instance profile and
- * customer-managed policy once. A region or entity that cannot be read becomes an entry in `errors`;
- * the rest goes on. Fails only when the caller's identity cannot be established.
+ * Lists compute environments, job queues, ACTIVE job definitions and the EventBridge targets of those
+ * queues in every region, then reads each distinct role, instance profile and managed policy once. A
+ * listing or entity that cannot be read becomes an entry in `errors`; the rest goes on. Fails only
+ * when the caller's identity cannot be established or the baseline is for another account.
  */
 export const collectState = async (ports: AuditPorts, options: Omit<AuditOptions, 'now'>): Promise<CollectedState> => {
   const progress = options.onProgress ?? (() => undefined);
@@ -111,12 +112,12 @@ export const collectState = async (ports: AuditPorts, options: Omit<AuditOptions
     errors,
   );
   // On demand, an audit of named compute environments leaves job definitions and EventBridge rules out.
-  const scoped = options.computeEnvironments === undefined;
+  const wholeAccount = options.computeEnvironments === undefined;
   const inventory = {
     computeEnvironments,
     jobQueues: perRegion.flatMap((r) => r.jobQueues),
-    jobDefinitions: scoped ? perRegion.flatMap((r) => r.jobDefinitions) : [],
-    eventTargets: scoped ? perRegion.flatMap((r) => r.eventTargets) : [],
+    jobDefinitions: wholeAccount ? perRegion.flatMap((r) => r.jobDefinitions) : [],
+    eventTargets: wholeAccount ? perRegion.flatMap((r) => r.eventTargets) : [],
   };
 
   const plan = planReferences(inventory, options.baseline.serviceLinkedRole.name);
@@ -124,7 +125,7 @@ export const collectState = async (ports: AuditPorts, options: Omit<AuditOptions
     ? options.baseline.spotServiceLinkedRoles.map((r) => r.name)
     : [];
   progress(
-    `Reading ${plan.roles.size} referenced role${plan.roles.size === 1 ? '' : 's'} and ${plan.instanceProfiles.size} instance profile${plan.instanceProfiles.size === 1 ? '' : 's'} from IAM`,
+    `Reading ${count(plan.roles.size, 'referenced role')} and ${count(plan.instanceProfiles.size, 'instance profile')} from IAM`,
   );
   const snapshot = await ports.iam.read(
     {
