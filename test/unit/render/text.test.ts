@@ -24,4 +24,18 @@ describe('renderText', () => {
     expect(text).toContain('role ?[2Jevil?');
     expect(terminalSafe('a\nb')).toBe('a\nb');
   });
+
+  it('names the blast radius beyond compute environments when there is one', () => {
+    const text = renderText(
+      report([
+        {
+          ...finding('high', 'events role cannot submit'),
+          jobQueues: ['arn:aws:batch:us-east-1:123456789012:job-queue/nightly'],
+          jobDefinitions: ['arn:aws:batch:us-east-1:123456789012:job-definition/etl:3'],
+          eventRules: ['arn:aws:events:us-east-1:123456789012:rule/nightly-etl'],
+        },
+      ]),
+    );
+    expect(text).toMatch(/ {4}queues: {4}nightly\n {4}job defs: {2}etl:3\n {4}rules: {5}nightly-etl\n/);
+  });
 });
