@@ -37,7 +37,7 @@ export interface ReferencePlan {
   >;
   /** Compute environment ARN → the job queues that send jobs to it. */
   readonly queuesByComputeEnvironment: Map<string, string[]>;
-  /** Job queue ARN → the job definitions EventBridge submits to it (for rule targets). */
+  /** The EventBridge rule targets that submit to the audited job queues. */
   readonly eventTargets: readonly EventTarget[];
   readonly jobDefinitions: readonly JobDefinition[];
 }
