@@ -69,7 +69,7 @@ export interface Finding {
   readonly remediation: string;
 }
 
-/** A finding before its id is computed and its compute environments merged. */
+/** A finding before its id is computed and its dependents merged and sorted into the blast radius. */
 export type FindingDraft = Omit<
   Finding,
   'id' | 'computeEnvironments' | 'jobQueues' | 'jobDefinitions' | 'eventRules' | 'related'
