@@ -57,7 +57,7 @@ export function* profileRules(input: RuleInput): Generator<FindingDraft> {
 }
 
 /** The kind a missing role was referenced as (its path is unknown, so the service-linked role is recognised by name). */
-export const missingRoleKind = (use: RoleUse, name: string, baseline: Baseline): RoleKind =>
+const missingRoleKind = (use: RoleUse, name: string, baseline: Baseline): RoleKind =>
   use.kind !== 'service' ? use.kind : name === baseline.serviceLinkedRole.name ? 'service-linked-role' : 'service-role';
 
 /** A referenced role that does not exist, once per role kind it is used as. */
