@@ -88,7 +88,13 @@ export const createHandler = (deps: HandlerDeps) => {
       const cause = error as Error;
       logger.error('baseline unusable', { source, error: cause });
       metrics.addMetric('AuditErrors', MetricUnit.Count, 1);
-      const identity = await deps.ports.identity.whoAmI();
+      const identity = await deps.ports.identity.whoAmI().catch((whoAmIError: unknown) => {
+        // No account to alert about: fail with both causes, so the errors alarm and the failure queue see it.
+        throw new BaselineUnusableError(
+          `The baseline ${source} could not be used (${cause.message}), and the account could not be established to alert about it: ${(whoAmIError as Error).message}`,
+          { cause: error },
+        );
+      });
       const report = unauditedReport(
         TOOL,
         identity.account,

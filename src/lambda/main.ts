@@ -16,13 +16,14 @@ const metrics = new Metrics({ namespace: 'BatchIamDrift', serviceName: 'batch-ia
 // Read and validated once per container: a bad variable fails the cold start with a message naming it.
 const config = parseLambdaConfig(process.env);
 
-const readS3 = createS3TextReader(createS3Client(config.regions[0] ?? 'us-east-1'));
+// The S3 client exists only when the baseline lives in S3.
+const s3Uri = config.baselineS3Uri;
+const readS3 = s3Uri ? createS3TextReader(createS3Client(config.regions[0] ?? 'us-east-1')) : undefined;
 let bundled: Promise<Baseline> | undefined;
 
 /** The baseline for a run: read from S3 every time when BASELINE_S3_URI is set, else the bundled file (parsed once). */
 const loadBaseline = (): Promise<Baseline> => {
-  const uri = config.baselineS3Uri;
-  if (uri) return readS3(uri).then((text) => baselineFromText(text, uri));
+  if (s3Uri && readS3) return readS3(s3Uri).then((text) => baselineFromText(text, s3Uri));
   bundled ??= Promise.resolve().then(() => baselineFromText(bundledBaseline, 'infra/baseline.yaml (bundled)'));
   return bundled;
 };

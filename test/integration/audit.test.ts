@@ -26,6 +26,7 @@ import {
   createProfile,
   createRole,
   type SeedClients,
+  scopedBatchTrust,
   seedByTheDocs,
   seedClients,
   trustFor,
@@ -382,14 +383,7 @@ describe('audit against moto', () => {
     const service = await createRole(clients, {
       name: 'team-batch-service',
       path: '/teams/genomics/',
-      trust: {
-        Statement: {
-          Effect: 'Allow',
-          Principal: { Service: 'batch.amazonaws.com' },
-          Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
-        },
-      },
+      trust: scopedBatchTrust(),
       managed: [awsPolicy('service-role/AWSBatchServiceRole')],
     });
     await createRole(clients, {

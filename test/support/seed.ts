@@ -35,6 +35,19 @@ export const trustFor = (service: string): Record<string, unknown> => ({
   Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
 });
 
+/** The documented Batch service role trust, scoped to this account against the confused deputy. */
+export const scopedBatchTrust = (): Record<string, unknown> => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { Service: 'batch.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+    },
+  ],
+});
+
 /** An AWS managed policy ARN from its `path/name`. */
 export const awsPolicy = (key: string): string => `arn:aws:iam::aws:policy/${key}`;
 
@@ -152,17 +165,7 @@ export const seedByTheDocs = async (
   const serviceRoleArn = await createRole(clients, {
     name: 'AWSBatchServiceRole',
     path: '/service-role/',
-    trust: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Service: 'batch.amazonaws.com' },
-          Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
-        },
-      ],
-    },
+    trust: scopedBatchTrust(),
     managed: [awsPolicy('service-role/AWSBatchServiceRole')],
   });
   await createRole(clients, {

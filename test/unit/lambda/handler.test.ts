@@ -282,4 +282,15 @@ describe('createHandler', () => {
       },
     ]);
   });
+
+  it('fails with both causes when the baseline is unusable and the account cannot be established', async () => {
+    const ports = fakePorts({ 'us-east-1': [ce('ce-a')] }, withInstanceRole());
+    const noIdentity = { ...ports, identity: { whoAmI: async () => Promise.reject(new Error('ExpiredToken')) } };
+    const broken = async (): Promise<Baseline> => Promise.reject(new Error('NoSuchKey'));
+    const handler = build(noIdentity, { baselineS3Uri: 's3://team-config/baseline.yaml' }, broken);
+    await expect(handler(scheduled, context())).rejects.toThrow(
+      'The baseline s3://team-config/baseline.yaml could not be used (NoSuchKey), and the account could not be established to alert about it: ExpiredToken',
+    );
+    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
+  });
 });
