@@ -9,7 +9,6 @@ import {
   paginateListRolePolicies,
 } from '@aws-sdk/client-iam';
 import pLimit from 'p-limit';
-import { awsManagedPolicyKey } from '../domain/baseline.js';
 import type {
   AttachedPolicy,
   AuditError,
@@ -55,8 +54,8 @@ class OperationFailed extends Error {
 
 /**
  * Reads IAM entity by entity (GetInstanceProfile, GetRole, list and get policies). Each distinct
- * profile, role and managed policy is read once per `read` call however often it is requested;
- * for AWS managed policies only the default version id is read (GetPolicy), never the document.
+ * profile, role and managed policy (attached, or a permissions boundary) is read once per `read` call
+ * however often it is requested, with its default version's document.
  */
 export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOptions = {}): IamStateReader => ({
   async read(request: IamReadRequest, signal?: AbortSignal): Promise<IamSnapshot> {
@@ -150,7 +149,7 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
         };
       });
 
-    /** A managed policy's default version; its document only for customer-managed policies (AWS managed ones are judged by ARN). */
+    /** A managed policy's default version and its document (AWS managed ones too: effective permissions need them). */
     const readPolicy = (arn: string): Promise<Read<ManagedPolicyState>> =>
       attempt({ type: 'policy', name: arn }, async () => {
         const { policyName, versionId } = await call('iam:GetPolicy', async () => {
@@ -158,7 +157,6 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
           if (!out.Policy?.DefaultVersionId) throw new EntityMissing();
           return { policyName: out.Policy.PolicyName ?? arn, versionId: out.Policy.DefaultVersionId };
         });
-        if (awsManagedPolicyKey(arn) !== undefined) return { arn, name: policyName, defaultVersionId: versionId };
         const document = await call('iam:GetPolicyVersion', async () => {
           const out = await iam.send(
             new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }),
@@ -189,6 +187,7 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
     for (const read of roles.values()) {
       if (read.status !== 'found') continue;
       for (const policy of read.value.attachedPolicies) policyArns.add(policy.arn);
+      if (read.value.permissionsBoundaryArn) policyArns.add(read.value.permissionsBoundaryArn);
     }
     const managedPolicies = new Map(
       await Promise.all([...policyArns].map(async (arn) => [arn, await readPolicy(arn)] as const)),

@@ -1,7 +1,7 @@
 import defaults from '../../infra/aws-defaults.json' with { type: 'json' };
 import type { RoleKind, Severity } from './model.js';
-import { wildcardMatch } from './permissions.js';
 import type { PolicyDocument } from './policy.js';
+import { wildcardMatch } from './wildcard.js';
 
 /**
  * A managed policy as a baseline names it: an AWS managed policy's `path/name` under
@@ -86,8 +86,6 @@ export interface Baseline {
   readonly serviceLinkedRole: { readonly name: string; readonly path: string };
   /** Instance profile name → the role name it must contain. */
   readonly instanceProfileRoles: Readonly<Record<string, string>>;
-  /** AWS managed policy names that grant dangerous access, with the severity of having them on a Batch role. */
-  readonly dangerousManagedPolicies: Readonly<Record<string, Severity>>;
   /** AWS managed policy names that AWS has deprecated. */
   readonly deprecatedManagedPolicies: readonly string[];
   /** AWS managed policies (path/name) that let a role call batch:SubmitJob on any queue. */

@@ -33,6 +33,10 @@ export const RULE_IDS = [
   'instance-role-wrong-orchestration',
   'aws-managed-policy-version-changed',
   'role-recreated',
+  'privilege-escalation',
+  'credentials-exposure',
+  'data-access',
+  'permissions-management',
 ] as const;
 
 /** One of {@link RULE_IDS}. */

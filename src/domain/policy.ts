@@ -159,6 +159,32 @@ export const decodePolicyDocument = (text: string): PolicyDocument => {
   return normalisePolicy(json);
 };
 
-/** True when two documents grant and deny exactly the same, whatever their layout. */
+/** One statement of a document with where it stands, so a finding can name it. */
+export interface SourcedStatement {
+  readonly statement: Statement;
+  /** The statement's `Sid`, or `#N` (its 0-based index) when it has none. */
+  readonly label: string;
+}
+
+/**
+ * The document's statements as written, each normalised and labelled by Sid or index. A document
+ * built without its raw form (tests, canonical copies) is labelled by canonical order.
+ */
+export const sourcedStatements = (document: PolicyDocument): SourcedStatement[] => {
+  const raw = document.raw;
+  if (!isObject(raw) || raw.Statement === undefined) {
+    return document.statements.map((statement, index) => ({ statement, label: `#${index}` }));
+  }
+  const list = Array.isArray(raw.Statement) ? raw.Statement : [raw.Statement];
+  return list.map((item, index) => ({
+    statement: normaliseStatement(item, index),
+    label: isObject(item) && typeof item.Sid === 'string' && item.Sid !== '' ? item.Sid : `#${index}`,
+  }));
+};
+
+/**
+ * True when two documents are written alike after normalisation (layout, order, case). Whether they
+ * grant the same access is {@link diffPolicies}'s question: split or merged statements differ here.
+ */
 export const equivalentPolicies = (a: PolicyDocument, b: PolicyDocument): boolean =>
   canonicalJson(a.statements) === canonicalJson(b.statements);

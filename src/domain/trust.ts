@@ -1,6 +1,6 @@
 import type { Severity } from './model.js';
-import { statementCoversAction } from './permissions.js';
 import type { PolicyDocument, Statement } from './policy.js';
+import { wildcardMatch } from './wildcard.js';
 
 const ASSUME_ACTIONS = ['sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML'];
 
@@ -22,6 +22,12 @@ export interface TrustAnalysis {
   /** Some statement trusting the service carries `aws:SourceAccount` or `aws:SourceArn`. */
   readonly hasConfusedDeputyCondition: boolean;
 }
+
+/** True when the statement's Action/NotAction names `action` (case-insensitive). */
+const statementCoversAction = (statement: Statement, action: string): boolean =>
+  statement.actions
+    ? statement.actions.some((pattern) => wildcardMatch(pattern, action, true))
+    : !(statement.notActions ?? []).some((pattern) => wildcardMatch(pattern, action, true));
 
 const coversAssume = (statement: Statement): boolean =>
   ASSUME_ACTIONS.some((action) => statementCoversAction(statement, action));

@@ -1,6 +1,6 @@
 import type { Waiver } from './baseline.js';
 import { byReportOrder, type Finding, mergeFindings } from './finding.js';
-import { wildcardMatch } from './permissions.js';
+import { wildcardMatch } from './wildcard.js';
 
 /** A finding a waiver accepted: kept in the JSON report, left out of alerts and of the exit code. */
 export type WaivedFinding = Finding & { readonly waiver: Omit<Waiver, 'rule' | 'resource'> };

@@ -100,8 +100,9 @@ describe('baseline capture, review, audit against moto', () => {
         .findings.map((f: { rule: string }) => f.rule)
         .sort(),
     ).toEqual([
+      // AmazonSSMManagedInstanceCore lets the instance role read every SSM parameter.
+      'credentials-exposure',
       'inline-policy-unexpected',
-      'managed-policy-unexpected',
       'managed-policy-unexpected',
       'service-role-not-slr',
     ]);
@@ -174,14 +175,17 @@ describe('baseline capture, review, audit against moto', () => {
     );
     expect(summary).toEqual([
       ['trust-principal-unexpected', 'critical', 'AmazonEC2SpotFleetTaggingRole'],
+      // ecr:* on the instance role, once the pinned document changed, is no longer accepted.
+      ['dangerous-permission', 'high', 'ecsInstanceRole'],
+      // AmazonS3FullAccess: s3:* on every resource.
+      ['dangerous-permission', 'high', 'results-writer-instance'],
+      ['policy-document-changed', 'high', 'ecsInstanceRole'],
       ['inline-policy-missing', 'medium', 'results-writer-instance'],
-      ['managed-policy-unexpected', 'medium', 'results-writer-instance'],
       ['permissions-boundary-changed', 'medium', 'AWSBatchServiceRole'],
-      ['policy-document-changed', 'medium', 'ecsInstanceRole'],
     ]);
     const changed = report.findings.find((f: { rule: string }) => f.rule === 'policy-document-changed');
     expect(changed.actual).toBe(
-      'version v2: access broadened (security); added: Allow ecr:* on *; removed: Allow ecr:batchgetimage on *, Allow ecr:getdownloadurlforlayer on *',
+      'version v2: access broadened (security); gained: 58 ecr actions (BatchCheckLayerAvailability, BatchDeleteImage, BatchGetRepositoryScanningConfiguration, …)',
     );
     expect(code).toBe(1);
   });
@@ -199,12 +203,12 @@ describe('baseline capture, review, audit against moto', () => {
     const text = readFileSync(file, 'utf8').replace(
       'waivers: []',
       `waivers:
-  - rule: managed-policy-unexpected
+  - rule: dangerous-permission
     resource: arn:aws:iam::${ACCOUNT}:role/ecsInstanceRole
     reason: S3 access for the genomics pipeline, being moved to a job role (BATCH-42)
     owner: genomics-platform
     expires: ${soon}
-  - rule: managed-policy-unexpected
+  - rule: dangerous-permission
     resource: "*results-writer*"
     reason: temporary
     owner: data-team
@@ -216,13 +220,13 @@ describe('baseline capture, review, audit against moto', () => {
     // Assess
     expect(report.findings.map((f: { rule: string; resource: { name: string } }) => [f.rule, f.resource.name])).toEqual(
       [
-        ['managed-policy-unexpected', 'results-writer-instance'],
-        ['waiver-expired', 'managed-policy-unexpected *results-writer*'],
+        ['dangerous-permission', 'results-writer-instance'],
+        ['waiver-expired', 'dangerous-permission *results-writer*'],
       ],
     );
     expect(report.waived).toHaveLength(1);
     expect(report.waived[0]).toMatchObject({
-      rule: 'managed-policy-unexpected',
+      rule: 'dangerous-permission',
       resource: { name: 'ecsInstanceRole' },
       waiver: { owner: 'genomics-platform', expires: soon },
     });

@@ -181,7 +181,7 @@ describe('complete Batch coverage against moto', () => {
       new AttachRolePolicyCommand({ RoleName: 'ecsInstanceRole', PolicyArn: awsPolicy('AmazonS3FullAccess') }),
     );
     const again = await audit();
-    expect(byRule(again.findings, 'managed-policy-unexpected')[0]?.jobQueues).toEqual([queue.jobQueueArn]);
+    expect(byRule(again.findings, 'dangerous-permission')[0]?.jobQueues).toEqual([queue.jobQueueArn]);
   });
 
   it('reports an impostor service-linked role and missing Spot service-linked roles', async () => {

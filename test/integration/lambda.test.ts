@@ -124,7 +124,7 @@ describe('the deployed bundle against moto', () => {
     expect(sent).toHaveLength(1);
     const structured = JSON.parse(sent[0]?.[1] ?? '{}');
     expect(structured.email).toMatch(
-      /CRITICAL \(1\)\n {2}\[dangerous-permission\] instance-role ecsInstanceRole has AdministratorAccess attached/,
+      /CRITICAL \(1\)\n {2}\[dangerous-permission\] instance-role ecsInstanceRole: full administrator access/,
     );
     expect(structured.email).toMatch(/affects: {3}nightly-a, nightly-b/);
     expect(structured.email).toMatch(/fix: {7}aws iam detach-role-policy --role-name ecsInstanceRole/);

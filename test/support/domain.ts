@@ -1,9 +1,17 @@
-import { AWS_DEFAULT_BASELINE, type Baseline } from '../../src/domain/baseline.js';
+import { AWS_DEFAULT_BASELINE, awsManagedPolicyKey, type Baseline } from '../../src/domain/baseline.js';
 import type { Finding } from '../../src/domain/finding.js';
-import type { ComputeEnvironment, IamSnapshot, InstanceProfileState, Read, RoleState } from '../../src/domain/model.js';
+import type {
+  ComputeEnvironment,
+  IamSnapshot,
+  InstanceProfileState,
+  ManagedPolicyState,
+  Read,
+  RoleState,
+} from '../../src/domain/model.js';
 import { normalisePolicy } from '../../src/domain/policy.js';
 import { addProfileRoles, type Inventory, planReferences } from '../../src/domain/references.js';
 import { evaluateRules } from '../../src/domain/rules/index.js';
+import managedFixture from '../fixtures/aws-managed-policies.json' with { type: 'json' };
 
 export const ACCOUNT = '123456789012';
 export const ceArn = (name: string, region = 'us-east-1') =>
@@ -46,11 +54,12 @@ export const found = <T>(value: T): Read<T> => ({ status: 'found', value });
 export const snapshotOf = (
   roles: Record<string, Read<RoleState>>,
   profiles: Record<string, Read<InstanceProfileState>> = {},
-): IamSnapshot => ({
-  roles: new Map(Object.entries(roles).map(([k, v]) => [k.toLowerCase(), v])),
-  instanceProfiles: new Map(Object.entries(profiles).map(([k, v]) => [k.toLowerCase(), v])),
-  managedPolicies: new Map(),
-});
+): IamSnapshot =>
+  withAwsManagedDocuments({
+    roles: new Map(Object.entries(roles).map(([k, v]) => [k.toLowerCase(), v])),
+    instanceProfiles: new Map(Object.entries(profiles).map(([k, v]) => [k.toLowerCase(), v])),
+    managedPolicies: new Map(),
+  });
 
 export const profile = (name: string, roleNames: string[]): InstanceProfileState => ({
   name,
@@ -102,6 +111,34 @@ export const withExtraInstancePolicy = (name: string): IamSnapshot =>
     ],
   });
 
+const AWS_MANAGED = managedFixture.policies as Record<string, { versionId: string; document: unknown }>;
+
+/**
+ * Adds what the reader would have read for every AWS managed policy the roles attach: its default
+ * version and document, from the recorded fixture (test/fixtures/aws-managed-policies.json). A policy
+ * the snapshot already holds keeps its version; one absent from the fixture stays unread.
+ */
+export const withAwsManagedDocuments = (snapshot: IamSnapshot): IamSnapshot => {
+  const managedPolicies = new Map(snapshot.managedPolicies);
+  for (const read of snapshot.roles.values()) {
+    if (read.status !== 'found') continue;
+    for (const { arn, name } of read.value.attachedPolicies) {
+      const key = awsManagedPolicyKey(arn);
+      const fixture = key ? AWS_MANAGED[key] : undefined;
+      const held = managedPolicies.get(arn);
+      if (!fixture || (held && held.status !== 'found') || (held?.status === 'found' && held.value.document)) continue;
+      const value: ManagedPolicyState = {
+        arn,
+        name,
+        defaultVersionId: held?.status === 'found' ? held.value.defaultVersionId : fixture.versionId,
+        document: normalisePolicy(fixture.document),
+      };
+      managedPolicies.set(arn, { status: 'found', value });
+    }
+  }
+  return { ...snapshot, managedPolicies };
+};
+
 /** Plans references for an inventory and runs every rule, as runAudit does after reading IAM. */
 export const evaluateInventory = (
   inventory: Inventory,
@@ -115,6 +152,6 @@ export const evaluateInventory = (
     baseline,
     computeEnvironments: inventory.computeEnvironments,
     plan,
-    snapshot,
+    snapshot: withAwsManagedDocuments(snapshot),
   });
 };

@@ -1,8 +1,6 @@
 import type { Baseline, RoleExpectation } from '../baseline.js';
 import type { FindingResource } from '../finding.js';
 import type { ComputeEnvironment, IamSnapshot, RoleKind, RoleState, Severity } from '../model.js';
-import { statementCoversAction, statementCoversResource } from '../permissions.js';
-import type { PolicyDocument } from '../policy.js';
 import type { Dependent, ReferencePlan, RoleUse } from '../references.js';
 
 /** Everything the rules look at. */
@@ -61,27 +59,7 @@ export interface RoleContext {
   readonly input: RuleInput;
 }
 
-/** The documents the role's own policies hold (inline and customer-managed, as read). */
-export const ownDocuments = (role: RoleState, input: RuleInput): PolicyDocument[] => [
-  ...role.inlinePolicies.map((p) => p.document),
-  ...role.attachedPolicies.flatMap((p) => {
-    const read = input.snapshot.managedPolicies.get(p.arn);
-    return read?.status === 'found' && read.value.document ? [read.value.document] : [];
-  }),
-];
-
-/** True when some Allow statement in the documents grants `action` on `resource`. */
-export const grantsAction = (documents: readonly PolicyDocument[], action: string, resource = '*'): boolean =>
-  documents.some((d) =>
-    d.statements.some(
-      (s) => s.effect === 'Allow' && statementCoversAction(s, action) && statementCoversResource(s, resource),
-    ),
-  );
-
 /** Policies that belong to the other orchestration (ECS instance policy on an EKS node, or the reverse). */
 export const wrongOrchestration = (kind: RoleKind, key: string, baseline: Baseline): boolean =>
   (kind === 'eks-node-role' && baseline.orchestrationPolicies.ecs.includes(key)) ||
   (kind === 'instance-role' && baseline.orchestrationPolicies.eks.includes(key));
-
-/** Names no real resource: a statement covering it covers every resource. */
-export const SERVICE_WILDCARD_RESOURCE = 'arn:aws:zzq9:zz-region-9:000000000000:zzq9/any';

@@ -1,102 +1,180 @@
 import { awsManagedPolicyKey, lastSegment, policyRefArn, policyRefMatches } from '../baseline.js';
+import { PolicyEvaluator } from '../evaluator.js';
 import type { FindingDraft } from '../finding.js';
-import { dangerousGrants, isReadOnlyPolicy, statementCoversResource, wildcardMatch } from '../permissions.js';
-import { equivalentPolicies, type PolicyDocument } from '../policy.js';
+import type { RoleKind, Severity } from '../model.js';
+import type { PolicyDocument } from '../policy.js';
 import { describeDiff, diffPolicies } from '../policy-diff.js';
-import {
-  grantsAction,
-  MAX_SEVERITY,
-  ownDocuments,
-  type RoleContext,
-  SERVICE_WILDCARD_RESOURCE,
-  wrongOrchestration,
-} from './context.js';
+import { analyseRisk } from '../risk.js';
+import { canEverywhere, isReadOnly, onlyAllowedActions, type RolePolicy, riskScope, rolePolicies } from './access.js';
+import { type RoleContext, wrongOrchestration } from './context.js';
+import { reportedRisks } from './effective.js';
 
-/** Rules on attached AWS managed policies, judged by ARN: dangerous, deprecated, cross-wired, unexpected, and version changes since the baseline. */
-export function* awsManagedRules({ role, kind, expected, base, input }: RoleContext): Generator<FindingDraft> {
-  const required = expected.requiredManagedPolicies.flat();
-  for (const attached of role.attachedPolicies) {
-    const key = awsManagedPolicyKey(attached.arn);
-    if (key === undefined) continue;
-    const explicitlyAllowed = [...expected.allowedManagedPolicies, ...required].some((ref) =>
-      policyRefMatches(ref, attached.arn),
-    );
-    const remove = `aws iam detach-role-policy --role-name ${role.name} --policy-arn ${attached.arn}`;
-    const name = lastSegment(key);
-    const danger = input.baseline.dangerousManagedPolicies[name];
-    const recorded = expected.awsManagedPolicyVersions[key];
-    const read = input.snapshot.managedPolicies.get(attached.arn);
-    if (recorded && read?.status === 'found' && read.value.defaultVersionId !== recorded) {
-      yield {
+/** How a policy leaves the role: the CLI command. */
+const removal = (role: string, policy: RolePolicy): string =>
+  policy.inline
+    ? `aws iam delete-role-policy --role-name ${role} --policy-name ${policy.subject}`
+    : `aws iam detach-role-policy --role-name ${role} --policy-arn ${policy.subject}`;
+
+/** Severity of a policy the baseline does not expect: a real service-linked role cannot be edited, so anything extra is tampering. */
+const unexpectedSeverity = (kind: RoleKind, readOnly: boolean): Severity =>
+  kind === 'service-linked-role' ? 'high' : readOnly ? 'low' : 'medium';
+
+/** True when the baseline names the policy (required, allowed, pinned, or an allowed inline name). */
+const named = ({ expected }: RoleContext, policy: RolePolicy): boolean =>
+  policy.inline
+    ? policy.subject in expected.allowedInlinePolicies
+    : expected.pinnedPolicies[policy.subject] !== undefined ||
+      [...expected.allowedManagedPolicies, ...expected.requiredManagedPolicies.flat()].some((ref) =>
+        policyRefMatches(ref, policy.subject),
+      );
+
+/** The document (and version) the baseline pins for the policy, if it pins one. */
+const pinnedOf = (
+  { expected }: RoleContext,
+  policy: RolePolicy,
+): { document: PolicyDocument; versionId?: string } | undefined => {
+  if (!policy.inline) return expected.pinnedPolicies[policy.subject];
+  const document = expected.allowedInlinePolicies[policy.subject];
+  return document ? { document } : undefined;
+};
+
+/** An AWS managed policy's default version moved since the baseline recorded it (AWS changed it). */
+const awsVersionChanged = ({ role, kind, expected, base }: RoleContext, policy: RolePolicy): FindingDraft[] => {
+  const key = awsManagedPolicyKey(policy.subject);
+  const recorded = key ? expected.awsManagedPolicyVersions[key] : undefined;
+  if (!recorded || !policy.versionId || policy.versionId === recorded) return [];
+  return [
+    {
+      ...base,
+      rule: 'aws-managed-policy-version-changed',
+      severity: 'info',
+      title: `AWS updated ${lastSegment(policy.subject)} (${recorded} → ${policy.versionId}) on ${kind} ${role.name}`,
+      subject: policy.subject,
+      expected: `default version ${recorded}, as recorded in the baseline`,
+      actual: `default version ${policy.versionId}: AWS changed it, not a person`,
+      remediation: 'Review the new version (aws iam get-policy-version), then capture the baseline again',
+    },
+  ];
+};
+
+/** An AWS managed policy AWS has deprecated (once detached it cannot be attached again). */
+const deprecated = ({ role, kind, base, input }: RoleContext, policy: RolePolicy): FindingDraft[] =>
+  policy.awsManaged && input.baseline.deprecatedManagedPolicies.includes(lastSegment(policy.subject))
+    ? [
+        {
+          ...base,
+          rule: 'deprecated-managed-policy',
+          severity: 'medium',
+          title: `${kind} ${role.name} uses deprecated AWS managed policy ${lastSegment(policy.subject)}`,
+          subject: policy.subject,
+          expected: 'no deprecated AWS managed policies (once detached they cannot be attached again)',
+          actual: `${policy.subject} is attached`,
+          remediation: removal(role.name, policy),
+        },
+      ]
+    : [];
+
+/** An ECS instance policy on an EKS node role, or the reverse: probably a mis-wired instance profile. */
+const crossWired = (context: RoleContext, policy: RolePolicy): FindingDraft[] => {
+  const { role, kind, base, input } = context;
+  const key = awsManagedPolicyKey(policy.subject);
+  if (!key || named(context, policy) || !wrongOrchestration(kind, key, input.baseline)) return [];
+  const other = kind === 'eks-node-role' ? 'ECS' : 'EKS';
+  return [
+    {
+      ...base,
+      rule: 'instance-role-wrong-orchestration',
+      severity: 'low',
+      title: `${kind} ${role.name} carries ${lastSegment(key)}, a policy for ${other} instances`,
+      subject: policy.subject,
+      expected: `the ${kind === 'eks-node-role' ? 'EKS node' : 'ECS instance'} policies only`,
+      actual: `${policy.subject} is attached: probably a mis-wired instance profile; unneeded permissions`,
+      remediation: removal(role.name, policy),
+    },
+  ];
+};
+
+/** A policy the baseline does not name, on a role whose policies are not the workload's business. */
+const unexpected = (context: RoleContext, policy: RolePolicy): FindingDraft[] => {
+  const { role, kind, expected, base } = context;
+  if (named(context, policy) || expected.workloadPolicies) return [];
+  // A risky grant in the policy is reported by the effective-permission rules, more severely; on the
+  // service-linked role the policy is tampering in its own right.
+  const risky = reportedRisks(context).some((g) => g.allowedBy.some((ref) => ref.policy === policy.label));
+  if (risky && kind !== 'service-linked-role') return [];
+  if (policy.awsManaged && (deprecated(context, policy).length > 0 || crossWired(context, policy).length > 0))
+    return [];
+  if (!policy.awsManaged && expected.allowedActions && policy.document) {
+    if (onlyAllowedActions(policy.document, expected.allowedActions)) return [];
+  }
+  const readOnly = policy.document !== undefined && isReadOnly(policy.document);
+  return [
+    {
+      ...base,
+      rule: policy.inline ? 'inline-policy-unexpected' : 'managed-policy-unexpected',
+      severity: unexpectedSeverity(kind, readOnly),
+      title: `${kind} ${role.name} has unexpected ${policy.label}`,
+      subject: policy.subject,
+      expected: policy.inline
+        ? `inline policies: ${Object.keys(expected.allowedInlinePolicies).join(', ') || 'none'}`
+        : `managed policies: ${expected.requiredManagedPolicies.flat().map(lastSegment).join(', ') || 'none'}`,
+      actual: `${policy.label} is present${readOnly ? ' (read-only access)' : policy.document ? '' : ' (its document could not be read)'}`,
+      remediation: removal(role.name, policy),
+    },
+  ];
+};
+
+/** A pinned document whose effective access changed, or whose version moved with the same access. */
+const pinnedChanged = (context: RoleContext, policy: RolePolicy): FindingDraft[] => {
+  const { role, kind, base, input } = context;
+  const pinned = pinnedOf(context, policy);
+  if (!pinned?.document || !policy.document) return [];
+  const diff = diffPolicies(pinned.document, policy.document);
+  const restore = policy.inline
+    ? `aws iam put-role-policy --role-name ${role.name} --policy-name ${policy.subject} --policy-document file://policy.json`
+    : `aws iam create-policy-version --policy-arn ${policy.subject} --policy-document file://policy.json --set-as-default`;
+  if (diff.gained.length + diff.lost.length + diff.changed.length === 0) {
+    if (!pinned.versionId || !policy.versionId || pinned.versionId === policy.versionId) return [];
+    return [
+      {
         ...base,
-        rule: 'aws-managed-policy-version-changed',
+        rule: 'policy-document-changed',
         severity: 'info',
-        title: `AWS updated ${name} (${recorded} → ${read.value.defaultVersionId}) on ${kind} ${role.name}`,
-        subject: attached.arn,
-        expected: `default version ${recorded}, as recorded in the baseline`,
-        actual: `default version ${read.value.defaultVersionId}: AWS changed it, not a person`,
-        remediation: 'Review the new version (aws iam get-policy-version), then capture the baseline again',
-      };
-    }
-    // A team baseline that names a dangerous AWS managed policy on this role has accepted it.
-    if (danger && !explicitlyAllowed) {
-      yield {
-        ...base,
-        rule: 'dangerous-permission',
-        severity: danger,
-        title: `${kind} ${role.name} has ${name} attached`,
-        subject: attached.arn,
-        expected: `${name} is not attached to a Batch role`,
-        actual: `AWS managed policy ${attached.arn} is attached`,
-        remediation: remove,
-      };
-    } else if (kind === 'job-role' && !explicitlyAllowed && /FullAccess$/.test(name)) {
-      yield {
-        ...base,
-        rule: 'dangerous-permission',
-        severity: 'high',
-        title: `${kind} ${role.name} has ${name} attached`,
-        subject: attached.arn,
-        expected: 'a job role grants the workload only what it needs',
-        actual: `AWS managed policy ${attached.arn} grants full access to a service to every job using the role`,
-        remediation: `${remove}, then attach a policy scoped to the job's resources`,
-      };
-    } else if (input.baseline.deprecatedManagedPolicies.includes(name)) {
-      yield {
-        ...base,
-        rule: 'deprecated-managed-policy',
-        severity: 'medium',
-        title: `${kind} ${role.name} uses deprecated AWS managed policy ${name}`,
-        subject: attached.arn,
-        expected: 'no deprecated AWS managed policies (once detached they cannot be attached again)',
-        actual: `${attached.arn} is attached`,
-        remediation: remove,
-      };
-    } else if (!explicitlyAllowed && wrongOrchestration(kind, key, input.baseline)) {
-      yield {
-        ...base,
-        rule: 'instance-role-wrong-orchestration',
-        severity: 'low',
-        title: `${kind} ${role.name} carries ${name}, a policy for ${kind === 'eks-node-role' ? 'ECS' : 'EKS'} instances`,
-        subject: attached.arn,
-        expected: `the ${kind === 'eks-node-role' ? 'EKS node' : 'ECS instance'} policies only`,
-        actual: `${attached.arn} is attached: probably a mis-wired instance profile; unneeded permissions`,
-        remediation: remove,
-      };
-    } else if (!explicitlyAllowed && !expected.workloadPolicies) {
-      const readOnly = /ReadOnly(Access)?$/.test(name);
-      yield {
-        ...base,
-        rule: 'managed-policy-unexpected',
-        // A real service-linked role cannot be edited by customers: anything extra is tampering.
-        severity: kind === 'service-linked-role' ? 'high' : readOnly ? 'low' : 'medium',
-        title: `${kind} ${role.name} has unexpected policy ${name}`,
-        subject: attached.arn,
-        expected: `managed policies: ${required.map(lastSegment).join(', ') || 'none'}`,
-        actual: `${attached.arn} is also attached${readOnly ? ' (read-only access)' : ''}`,
-        remediation: remove,
-      };
-    }
+        title: `${kind} ${role.name}: ${policy.label} has a new default version with the same permissions`,
+        subject: policy.subject,
+        expected: `default version ${pinned.versionId}`,
+        actual: `default version ${policy.versionId}, same effective access`,
+        remediation: 'Capture the baseline again to record the new version',
+      },
+    ];
+  }
+  // Newly dangerous: the new document has a risky grant the recorded one did not.
+  const risky = analyseRisk(
+    new PolicyEvaluator([{ label: policy.label, document: policy.document }]),
+    new PolicyEvaluator([{ label: policy.label, document: pinned.document }]),
+    riskScope(role, input),
+  );
+  return [
+    {
+      ...base,
+      rule: 'policy-document-changed',
+      severity: risky.length > 0 ? 'high' : 'medium',
+      title: `${kind} ${role.name}: ${policy.label} changed since the baseline (${diff.broadened ? 'broadened' : diff.narrowed ? 'narrowed' : 'conditions changed'})`,
+      subject: policy.subject,
+      expected: `the document recorded in the baseline${pinned.versionId ? ` (version ${pinned.versionId})` : ''}`,
+      actual: `${policy.versionId ? `version ${policy.versionId}: ` : ''}${describeDiff(diff)}`,
+      remediation: `Restore the recorded document (${restore}), or capture the new one into the baseline if the change is intended`,
+    },
+  ];
+};
+
+/** The checks made on every policy of the role, in report order. */
+const POLICY_CHECKS = [awsVersionChanged, pinnedChanged, deprecated, crossWired, unexpected] as const;
+
+/** Rules on each policy of the role: version moves, pinned documents changed, deprecated, cross-wired, unexpected. */
+export function* policyRules(context: RoleContext): Generator<FindingDraft> {
+  for (const policy of rolePolicies(context.role, context.input)) {
+    for (const check of POLICY_CHECKS) yield* check(context, policy);
   }
 }
 
@@ -107,8 +185,7 @@ export function* requiredPolicyRules(context: RoleContext): Generator<FindingDra
     if (alternatives.some((ref) => role.attachedPolicies.some((p) => policyRefMatches(ref, p.arn)))) continue;
     const arn = policyRefArn(input.partition, alternatives[0] ?? '');
     const equivalentActions = alternatives.map((ref) => expected.requiredEquivalents?.[ref]).find(Boolean);
-    const documents = ownDocuments(role, input);
-    const equivalent = equivalentActions?.every((action) => grantsAction(documents, action)) === true;
+    const equivalent = equivalentActions?.every((action) => canEverywhere(role, input, action) === 'yes') === true;
     yield {
       ...base,
       rule: 'managed-policy-missing',
@@ -132,146 +209,5 @@ export function* requiredPolicyRules(context: RoleContext): Generator<FindingDra
       actual: 'no inline policy of that name: access narrowed, Batch may break',
       remediation: `aws iam put-role-policy --role-name ${role.name} --policy-name ${name} --policy-document file://${name}.json (the document is in the baseline)`,
     };
-  }
-}
-
-/** A policy on the role that has a document the rules can read. */
-interface DocumentPolicy {
-  readonly label: string;
-  readonly subject: string;
-  /** The baseline names it (by ARN or inline name). */
-  readonly named: boolean;
-  /** The document the baseline pins, if any. */
-  readonly pinned?: { document: PolicyDocument; versionId?: string } | undefined;
-  readonly document?: PolicyDocument | undefined;
-  readonly versionId?: string | undefined;
-  readonly remove: string;
-  readonly inline: boolean;
-}
-
-const documentPolicies = ({ role, expected, input }: RoleContext): DocumentPolicy[] => {
-  const customer = role.attachedPolicies
-    .filter((p) => awsManagedPolicyKey(p.arn) === undefined)
-    .map((attached): DocumentPolicy => {
-      const read = input.snapshot.managedPolicies.get(attached.arn);
-      return {
-        label: `customer-managed policy ${attached.name}`,
-        subject: attached.arn,
-        named:
-          expected.pinnedPolicies[attached.arn] !== undefined ||
-          [...expected.allowedManagedPolicies, ...expected.requiredManagedPolicies.flat()].some((ref) =>
-            policyRefMatches(ref, attached.arn),
-          ),
-        pinned: expected.pinnedPolicies[attached.arn],
-        document: read?.status === 'found' ? read.value.document : undefined,
-        versionId: read?.status === 'found' ? read.value.defaultVersionId : undefined,
-        remove: `aws iam detach-role-policy --role-name ${role.name} --policy-arn ${attached.arn}`,
-        inline: false,
-      };
-    });
-  const inline = role.inlinePolicies.map((policy): DocumentPolicy => {
-    const allowed = expected.allowedInlinePolicies[policy.name];
-    return {
-      label: `inline policy ${policy.name}`,
-      subject: policy.name,
-      named: allowed !== undefined,
-      pinned: allowed ? { document: allowed } : undefined,
-      document: policy.document,
-      remove: `aws iam delete-role-policy --role-name ${role.name} --policy-name ${policy.name}`,
-      inline: true,
-    };
-  });
-  return [...customer, ...inline];
-};
-
-/** True when every Allow in the document is one of the kind's allowed actions (wildcard-aware, on the action side only). */
-const onlyAllowedActions = (document: PolicyDocument, allowed: readonly string[]): boolean =>
-  document.statements.every(
-    (s) =>
-      s.effect === 'Deny' ||
-      s.actions?.every((pattern) => allowed.some((action) => wildcardMatch(action, pattern, true))) === true,
-  );
-
-/** For job roles: a statement that allows a whole service (`s3:*`) on every resource. */
-const serviceWildcards = (document: PolicyDocument): string[] =>
-  document.statements.flatMap((s) =>
-    s.effect === 'Allow' && s.actions && statementCoversResource(s, SERVICE_WILDCARD_RESOURCE)
-      ? s.actions.filter((a) => /^[a-z0-9-]+:\*$/.test(a))
-      : [],
-  );
-
-/** Rules on customer-managed and inline documents: changes against pinned documents, dangerous grants, unexpected policies. */
-export function* documentRules(context: RoleContext): Generator<FindingDraft> {
-  const { role, kind, expected, base, input } = context;
-  for (const policy of documentPolicies(context)) {
-    const unchanged = policy.pinned && policy.document && equivalentPolicies(policy.pinned.document, policy.document);
-    // A pinned document that has not changed was reviewed and accepted, dangerous or not.
-    const grants = policy.document && !unchanged ? dangerousGrants(policy.document, input.account) : [];
-    const wildcards = kind === 'job-role' && policy.document && !unchanged ? serviceWildcards(policy.document) : [];
-    if (policy.pinned && policy.document && !unchanged) {
-      const diff = diffPolicies(policy.pinned.document, policy.document);
-      const before = dangerousGrants(policy.pinned.document, input.account).map((g) => g.kind);
-      const newlyDangerous = grants.some((g) => !before.includes(g.kind));
-      yield {
-        ...base,
-        rule: 'policy-document-changed',
-        severity: newlyDangerous ? 'high' : 'medium',
-        title: `${kind} ${role.name}: ${policy.label} changed since the baseline (${diff.broadened ? 'broadened' : diff.narrowed ? 'narrowed' : 'rewritten'})`,
-        subject: policy.subject,
-        expected: `the document recorded in the baseline${policy.pinned.versionId ? ` (version ${policy.pinned.versionId})` : ''}`,
-        actual: `${policy.versionId ? `version ${policy.versionId}: ` : ''}${describeDiff(diff)}`,
-        remediation: `Restore the recorded document${policy.inline ? ` (aws iam put-role-policy --role-name ${role.name} --policy-name ${policy.subject} --policy-document file://policy.json)` : ` (aws iam create-policy-version --policy-arn ${policy.subject} --policy-document file://policy.json --set-as-default)`}, or capture the new one into the baseline if the change is intended`,
-      };
-    } else if (
-      unchanged &&
-      policy.pinned?.versionId &&
-      policy.versionId &&
-      policy.pinned.versionId !== policy.versionId
-    ) {
-      yield {
-        ...base,
-        rule: 'policy-document-changed',
-        severity: 'info',
-        title: `${kind} ${role.name}: ${policy.label} has a new default version with the same permissions`,
-        subject: policy.subject,
-        expected: `default version ${policy.pinned.versionId}`,
-        actual: `default version ${policy.versionId}, equivalent document`,
-        remediation: 'Capture the baseline again to record the new version',
-      };
-    }
-    if (grants.length > 0 || wildcards.length > 0) {
-      const summaries = [
-        ...grants.map((g) => g.summary),
-        ...(wildcards.length ? [`every action of ${wildcards.join(', ')} on every resource`] : []),
-      ];
-      yield {
-        ...base,
-        rule: 'dangerous-permission',
-        severity: MAX_SEVERITY([...grants.map((g) => g.severity), ...(wildcards.length ? (['high'] as const) : [])]),
-        title: `${kind} ${role.name}: ${policy.label} ${summaries[0] ?? ''}`,
-        subject: policy.subject,
-        expected: 'no administrator, iam:*, unconditioned iam:PassRole or sts:AssumeRole on * in a Batch role',
-        actual: `${policy.label}${policy.named ? ' (named in the baseline)' : ' (not in the baseline)'}: ${summaries.join('; ')}`,
-        remediation: policy.remove,
-      };
-    } else if (
-      !policy.named &&
-      !expected.workloadPolicies &&
-      !(expected.allowedActions && policy.document && onlyAllowedActions(policy.document, expected.allowedActions))
-    ) {
-      const readOnly = policy.document !== undefined && isReadOnlyPolicy(policy.document);
-      yield {
-        ...base,
-        rule: policy.inline ? 'inline-policy-unexpected' : 'managed-policy-unexpected',
-        severity: kind === 'service-linked-role' ? 'high' : readOnly ? 'low' : 'medium',
-        title: `${kind} ${role.name} has unexpected ${policy.label}`,
-        subject: policy.subject,
-        expected: policy.inline
-          ? `inline policies: ${Object.keys(expected.allowedInlinePolicies).join(', ') || 'none'}`
-          : `managed policies: ${expected.requiredManagedPolicies.flat().map(lastSegment).join(', ') || 'none'}`,
-        actual: `${policy.label} is present${readOnly ? ' (read-only access)' : policy.document ? '' : ' (its document could not be read)'}`,
-        remediation: policy.remove,
-      };
-    }
   }
 }

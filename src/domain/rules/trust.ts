@@ -1,6 +1,5 @@
 import type { FindingDraft } from '../finding.js';
-import { equivalentPolicies } from '../policy.js';
-import { describeDiff, diffPolicies } from '../policy-diff.js';
+import { describeDiff, diffTrustPolicies, sameAccess } from '../policy-diff.js';
 import { analyseTrust } from '../trust.js';
 import { type RoleContext, trustDocument } from './context.js';
 
@@ -36,8 +35,9 @@ export function* trustRules({ role, kind, expected, base, input }: RoleContext):
       remediation: `Remove ${principal.principal} from the trust policy: ${fix}`,
     };
   }
-  if (expected.trustDocument && !reported && !equivalentPolicies(expected.trustDocument, role.trustPolicy)) {
-    const diff = diffPolicies(expected.trustDocument, role.trustPolicy);
+  const diff =
+    expected.trustDocument && !reported ? diffTrustPolicies(expected.trustDocument, role.trustPolicy) : undefined;
+  if (diff && !sameAccess(diff)) {
     yield {
       ...base,
       rule: 'trust-policy-changed',

@@ -1,15 +1,15 @@
 import { policyRefArn, policyRefMatches } from '../baseline.js';
 import type { FindingDraft } from '../finding.js';
 import { type Dependent, entityName } from '../references.js';
-import { grantsAction, ownDocuments, type RoleContext, type RuleInput, SERVICE_WILDCARD_RESOURCE } from './context.js';
+import { canEverywhere, roleEvaluator } from './access.js';
+import type { RoleContext, RuleInput } from './context.js';
 
 const SECRET_ACTIONS = ['secretsmanager:GetSecretValue', 'ssm:GetParameters', 'ssm:GetParameter', 'kms:Decrypt'];
 
 /** Execution roles: secrets, SSM parameters and KMS keys readable on every resource. */
 export function* executionRoleRules({ role, kind, base, input }: RoleContext): Generator<FindingDraft> {
   if (kind !== 'execution-role') return;
-  const documents = ownDocuments(role, input);
-  const wide = SECRET_ACTIONS.filter((action) => grantsAction(documents, action, SERVICE_WILDCARD_RESOURCE));
+  const wide = SECRET_ACTIONS.filter((action) => canEverywhere(role, input, action) !== 'no');
   if (wide.length === 0) return;
   yield {
     ...base,
@@ -26,7 +26,7 @@ export function* executionRoleRules({ role, kind, base, input }: RoleContext): G
 /** EventBridge target roles: each must be allowed batch:SubmitJob on its rule's queue and job definition. */
 export function* eventBridgeRules({ role, kind, uses, base, input }: RoleContext): Generator<FindingDraft> {
   if (kind !== 'eventbridge-role') return;
-  const documents = ownDocuments(role, input);
+  const evaluator = roleEvaluator(role, input);
   const managed = role.attachedPolicies.some((p) =>
     input.baseline.submitJobManagedPolicies.some((ref) => policyRefMatches(ref, p.arn)),
   );
@@ -34,7 +34,9 @@ export function* eventBridgeRules({ role, kind, uses, base, input }: RoleContext
     const target = input.plan.eventTargets.find((t) => t.ruleArn === use.dependent.arn);
     if (!target) continue;
     const resources = [target.jobQueueArn, ...(target.jobDefinition?.startsWith('arn:') ? [target.jobDefinition] : [])];
-    const missing = managed ? [] : resources.filter((arn) => !grantsAction(documents, 'batch:SubmitJob', arn));
+    const missing = managed
+      ? []
+      : resources.filter((arn) => evaluator.evaluate({ action: 'batch:SubmitJob', resource: arn }).decision === 'no');
     if (missing.length === 0) continue;
     yield {
       ...base,

@@ -117,12 +117,42 @@ describe('createPerRoleIamReader', () => {
     expect(iamMock).toHaveReceivedCommandTimes(GetInstanceProfileCommand, 2);
     expect(iamMock).toHaveReceivedCommandTimes(GetRoleCommand, 2);
     expect(iamMock).toHaveReceivedCommandTimes(ListAttachedRolePoliciesCommand, 2);
-    // AWS managed policies: their default version only, never their document.
+    // Every distinct managed policy, AWS managed ones too: its default version and that version's document, once.
     expect(iamMock).toHaveReceivedCommandTimes(GetPolicyCommand, 2);
     expect(iamMock).toHaveReceivedCommandWith(GetPolicyVersionCommand, { PolicyArn: customer, VersionId: 'v3' });
-    expect(iamMock).toHaveReceivedCommandTimes(GetPolicyVersionCommand, 1);
+    expect(iamMock).toHaveReceivedCommandWith(GetPolicyVersionCommand, {
+      PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+      VersionId: 'v3',
+    });
+    expect(iamMock).toHaveReceivedCommandTimes(GetPolicyVersionCommand, 2);
     expect(snapshot.managedPolicies.get(customer)?.status).toBe('found');
     expect([...snapshot.roles.keys()].sort()).toEqual(['other-role', 'shared-role']);
+  });
+
+  it('reads a permissions boundary policy with its document, once for every role that has it', async () => {
+    // Prepare
+    const boundary = `arn:aws:iam::${ACCOUNT}:policy/batch-boundary`;
+    iamMock.on(GetRoleCommand).callsFake((input: { RoleName: string }) => ({
+      Role: { ...roleOutput(input.RoleName).Role, PermissionsBoundary: { PermissionsBoundaryArn: boundary } },
+    }));
+    iamMock
+      .on(GetPolicyCommand)
+      .resolves({ Policy: { Arn: boundary, PolicyName: 'batch-boundary', DefaultVersionId: 'v1' } });
+    iamMock.on(GetPolicyVersionCommand).resolves({
+      PolicyVersion: { Document: encoded({ Statement: { Effect: 'Allow', Action: 's3:*', Resource: '*' } }) },
+    });
+    // Act
+    const snapshot = await createPerRoleIamReader(new IAMClient({})).read({
+      roleNames: ['a', 'b'],
+      instanceProfileNames: [],
+    });
+    // Assess
+    expect(iamMock).toHaveReceivedCommandTimes(GetPolicyCommand, 1);
+    expect(iamMock).toHaveReceivedCommandTimes(GetPolicyVersionCommand, 1);
+    const read = snapshot.managedPolicies.get(boundary);
+    expect(read?.status === 'found' && read.value.document?.statements).toEqual([
+      { effect: 'Allow', actions: ['s3:*'], resources: ['*'] },
+    ]);
   });
 
   it('tells a missing entity from one it could not read, naming the failed operation', async () => {

@@ -33,7 +33,7 @@ const recordingPublisher: AlertPublisher = {
   },
 };
 const ports = (
-  snapshot = withExtraInstancePolicy('AmazonS3ReadOnlyAccess'),
+  snapshot = withExtraInstancePolicy('AmazonEC2ContainerRegistryReadOnly'),
   publisher = recordingPublisher,
 ): CliDeps => ({
   createPorts: () => fakePorts({ 'us-east-1': [ce('a')] }, snapshot),
@@ -70,7 +70,7 @@ describe('runCli', () => {
     const broken: CliDeps = {
       ...ports(),
       createPorts: (): AuditPorts => ({
-        ...fakePorts({}, withExtraInstancePolicy('AmazonS3ReadOnlyAccess')),
+        ...fakePorts({}, withExtraInstancePolicy('AmazonEC2ContainerRegistryReadOnly')),
         identity: {
           whoAmI: async () => {
             throw new ConfigError('No AWS credentials found. Set AWS_PROFILE.');
@@ -184,7 +184,7 @@ describe('runCli', () => {
       await runCli(
         ['audit', '--publish', topic],
         c.io(),
-        ports(withExtraInstancePolicy('AmazonS3ReadOnlyAccess'), failing),
+        ports(withExtraInstancePolicy('AmazonEC2ContainerRegistryReadOnly'), failing),
       ),
     ).toBe(2);
     expect(c.err.join('')).toMatch(

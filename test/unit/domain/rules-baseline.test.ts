@@ -88,12 +88,7 @@ describe('evaluateRules with a team baseline', () => {
       [CUSTOMER, { document: readWrite, version: 'v2' }],
     ]);
     expect(evaluate(overlay, snapshot)).toEqual([
-      [
-        'policy-document-changed',
-        'medium',
-        CUSTOMER,
-        'version v2: access broadened (security); added: Allow s3:putobject on arn:aws:s3:::results/*',
-      ],
+      ['policy-document-changed', 'medium', CUSTOMER, 'version v2: access broadened (security); gained: s3:PutObject'],
     ]);
   });
 
@@ -123,7 +118,7 @@ describe('evaluateRules with a team baseline', () => {
       [CUSTOMER, { document: admin, version: 'v7' }],
     ]);
     expect(evaluate(overlay, snapshot)).toEqual([
-      ['policy-document-changed', 'info', CUSTOMER, 'default version v7, equivalent document'],
+      ['policy-document-changed', 'info', CUSTOMER, 'default version v7, same effective access'],
     ]);
   });
 
@@ -137,12 +132,7 @@ describe('evaluateRules with a team baseline', () => {
     });
     expect(evaluate(overlay, snapshot)).toEqual([
       ['inline-policy-missing', 'medium', 'logs', 'no inline policy of that name: access narrowed, Batch may break'],
-      [
-        'policy-document-changed',
-        'medium',
-        'results',
-        'access narrowed (Batch may break); removed: Allow s3:putobject on arn:aws:s3:::results/*',
-      ],
+      ['policy-document-changed', 'medium', 'results', 'access narrowed (Batch may break); lost: s3:PutObject'],
     ]);
   });
 

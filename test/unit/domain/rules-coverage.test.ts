@@ -108,17 +108,35 @@ describe('job definitions', () => {
           ],
         }),
         job: ecsTasks('job', {
-          attachedPolicies: [{ arn: aws('AmazonS3ReadOnlyAccess'), name: 'AmazonS3ReadOnlyAccess' }],
+          attachedPolicies: [
+            { arn: aws('AmazonEC2ContainerRegistryReadOnly'), name: 'AmazonEC2ContainerRegistryReadOnly' },
+          ],
           inlinePolicies: [
             {
               name: 'results',
-              document: doc({ Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::results/*' }),
+              document: doc({
+                Effect: 'Allow',
+                Action: ['s3:GetObject', 's3:PutObject'],
+                Resource: 'arn:aws:s3:::results/*',
+              }),
             },
           ],
         }),
       },
     });
     expect(findings).toEqual([]);
+  });
+
+  it('reports read access to every object on a job role at medium (data access on every resource)', () => {
+    const findings = rules({
+      definitions: [jobDefinition('etl', { jobRoles: [roleArn('job')] })],
+      roles: {
+        job: ecsTasks('job', {
+          attachedPolicies: [{ arn: aws('AmazonS3ReadOnlyAccess'), name: 'AmazonS3ReadOnlyAccess' }],
+        }),
+      },
+    });
+    expect(findings).toEqual([['data-access', 'medium', 'job']]);
   });
 
   it.each([
@@ -321,7 +339,10 @@ describe('service roles and service-linked roles', () => {
           }),
         },
       }),
-    ).toEqual([['managed-policy-unexpected', 'high', 'AWSServiceRoleForBatch']]);
+    ).toEqual([
+      ['managed-policy-unexpected', 'high', 'AWSServiceRoleForBatch'],
+      ['data-access', 'medium', 'AWSServiceRoleForBatch'],
+    ]);
   });
 
   it('reports an EKS compute environment on a customer service role, and advises the service-linked role for ECS', () => {

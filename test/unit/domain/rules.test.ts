@@ -39,9 +39,8 @@ describe('evaluateRules', () => {
         ],
       }),
     );
-    expect(summary(findings)).toEqual([
-      ['dangerous-permission', 'critical', 'ecsInstanceRole', aws('AdministratorAccess')],
-    ]);
+    expect(summary(findings)).toEqual([['dangerous-permission', 'critical', 'ecsInstanceRole', 'full-admin']]);
+    expect(findings[0]?.actual).toMatch(/allowed by AWS managed policy AdministratorAccess \(statement #0\)/);
     expect(findings[0]?.computeEnvironments).toEqual([ceArn('a'), ceArn('b'), ceArn('c')]);
     expect(findings[0]?.roleKind).toBe('instance-role');
     expect(findings[0]?.remediation).toBe(
@@ -60,13 +59,23 @@ describe('evaluateRules', () => {
       {
         attachedPolicies: [
           { arn: aws('service-role/AmazonEC2ContainerServiceforEC2Role'), name: 'x' },
+          { arn: aws('AmazonEC2ContainerRegistryReadOnly'), name: 'AmazonEC2ContainerRegistryReadOnly' },
+        ],
+      },
+      [['managed-policy-unexpected', 'low', 'ecsInstanceRole', aws('AmazonEC2ContainerRegistryReadOnly')]],
+    ],
+    [
+      'SSM full access (run commands, read every parameter) and S3 read-only (read every object) by their documents',
+      {
+        attachedPolicies: [
+          { arn: aws('service-role/AmazonEC2ContainerServiceforEC2Role'), name: 'x' },
           { arn: aws('AmazonS3ReadOnlyAccess'), name: 'AmazonS3ReadOnlyAccess' },
           { arn: aws('AmazonSSMFullAccess'), name: 'AmazonSSMFullAccess' },
         ],
       },
       [
-        ['managed-policy-unexpected', 'medium', 'ecsInstanceRole', aws('AmazonSSMFullAccess')],
-        ['managed-policy-unexpected', 'low', 'ecsInstanceRole', aws('AmazonS3ReadOnlyAccess')],
+        ['dangerous-permission', 'critical', 'ecsInstanceRole', 'service-wildcard'],
+        ['data-access', 'high', 'ecsInstanceRole', 'data-access'],
       ],
     ],
     [
@@ -90,7 +99,7 @@ describe('evaluateRules', () => {
           },
         ],
       },
-      [['dangerous-permission', 'critical', 'ecsInstanceRole', 'fix-it']],
+      [['dangerous-permission', 'critical', 'ecsInstanceRole', 'service-wildcard']],
     ],
     [
       'a harmless inline policy',
@@ -140,10 +149,9 @@ describe('evaluateRules', () => {
       ],
     ]);
     const findings = evaluate([ce('a')], { ...snapshot, managedPolicies: policies });
-    expect(summary(findings)).toEqual([
-      ['dangerous-permission', 'critical', 'ecsInstanceRole', `arn:aws:iam::${ACCOUNT}:policy/break-glass`],
-    ]);
-    expect(findings[0]?.actual).toMatch(/not in the baseline.*full administrator/);
+    expect(summary(findings)).toEqual([['dangerous-permission', 'critical', 'ecsInstanceRole', 'full-admin']]);
+    expect(findings[0]?.actual).toMatch(/customer-managed policy break-glass \(statement #0\)/);
+    expect(findings[0]?.remediation).toMatch(/edit customer-managed policy break-glass/);
   });
 
   it('reports a missing role and a missing instance profile', () => {
@@ -222,6 +230,9 @@ describe('evaluateRules', () => {
     expect(summary(findings)).toEqual([
       ['managed-policy-missing', 'high', 'AWSServiceRoleForBatch', aws('aws-service-role/BatchServiceRolePolicy')],
       ['managed-policy-unexpected', 'high', 'AWSServiceRoleForBatch', aws('service-role/AWSBatchServiceRole')],
+      // The legacy policy's unscoped RunInstances and PassRole go beyond what the service-linked role is accepted to do.
+      ['privilege-escalation', 'high', 'AWSServiceRoleForBatch', 'passrole-ec2'],
+      ['privilege-escalation', 'high', 'AWSServiceRoleForBatch', 'passrole-ecs-task'],
     ]);
     expect(findings[0]?.roleKind).toBe('service-linked-role');
   });
