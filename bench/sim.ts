@@ -385,7 +385,8 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
 
 /**
  * The fewest calls the per-role strategy can make: Batch pages (compute environments, job queues, job
- * definitions) + one ListRuleNamesByTarget per queue + 1 STS + P + R·(3 + I) + 2·M customer-managed + W AWS managed.
+ * definitions) + one ListRuleNamesByTarget per queue + 1 STS + P + R·(3 + I) + 2·M managed policies (GetPolicy and
+ * GetPolicyVersion, customer-managed and AWS managed alike).
  */
 export const modelMinimum = (scenario: Scenario): number => {
   const pages = scenario.regions.reduce((sum, region) => {
@@ -425,6 +426,6 @@ export const modelMinimum = (scenario: Scenario): number => {
     referencedProfiles.size +
     referencedRoles.size * (3 + inline) +
     2 * customer.size +
-    awsManaged.size
+    2 * awsManaged.size
   );
 };

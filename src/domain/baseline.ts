@@ -1,5 +1,5 @@
 import defaults from '../../infra/aws-defaults.json' with { type: 'json' };
-import type { RoleKind, Severity } from './model.js';
+import type { RoleKind } from './model.js';
 import type { PolicyDocument } from './policy.js';
 import { wildcardMatch } from './wildcard.js';
 

@@ -1,4 +1,4 @@
-import data from '../../generated/iam-catalog.json' with { type: 'json' };
+import { CATALOG_JSON } from '../../generated/iam-catalog.js';
 import { wildcardMatch } from './wildcard.js';
 
 /** An action's access level as AWS's service authorization reference states it. */
@@ -23,6 +23,8 @@ export interface CatalogAction {
   readonly accessLevels: readonly AccessLevel[];
   /** ARN formats of the resource types the action applies to (`${Partition}`, `${Account}`, ... placeholders); empty: only `*`. */
   readonly resourceArns: readonly string[];
+  /** Names the set of resource types: actions with the same group take the same resources. */
+  readonly resourceGroup: string;
 }
 
 /** The compact index scripts/catalog.mjs writes. */
@@ -46,6 +48,8 @@ export class ActionCatalog {
   private readonly byService = new Map<string, readonly CatalogAction[]>();
   private readonly byKey = new Map<string, CatalogAction>();
   private readonly expansions = new Map<string, readonly CatalogAction[]>();
+  private everything: readonly CatalogAction[] | undefined;
+  private readonly byLevel = new Map<AccessLevel, readonly CatalogAction[]>();
 
   public constructor(catalog: CatalogData) {
     this.source = `${catalog.source}@${catalog.version}`;
@@ -73,6 +77,7 @@ export class ActionCatalog {
         service: key,
         accessLevels: [...levels].map((l) => LEVELS[l] ?? 'Write'),
         resourceArns: indices === '' ? [] : indices.split('.').map((i) => entry?.r[Number(i)] ?? ''),
+        resourceGroup: `${key}:${indices}`,
       };
       list.push(action);
       this.byKey.set(action.key, action);
@@ -82,8 +87,19 @@ export class ActionCatalog {
   }
 
   /** Every action, service by service. */
-  public all(): CatalogAction[] {
-    return this.services().flatMap((s) => this.service(s));
+  public all(): readonly CatalogAction[] {
+    this.everything ??= this.services().flatMap((s) => this.service(s));
+    return this.everything;
+  }
+
+  /** Every action with this access level (among its levels). */
+  public withAccessLevel(level: AccessLevel): readonly CatalogAction[] {
+    let list = this.byLevel.get(level);
+    if (!list) {
+      list = this.all().filter((a) => a.accessLevels.includes(level));
+      this.byLevel.set(level, list);
+    }
+    return list;
   }
 
   /** The action named `service:Action` (any case), if AWS documents it. */
@@ -125,6 +141,6 @@ let shared: ActionCatalog | undefined;
 
 /** The catalog generated from the pinned dataset, loaded on first use. */
 export const actionCatalog = (): ActionCatalog => {
-  shared ??= new ActionCatalog(data as CatalogData);
+  shared ??= new ActionCatalog(JSON.parse(CATALOG_JSON) as CatalogData);
   return shared;
 };

@@ -72,7 +72,22 @@ export interface Answer {
 interface Compiled {
   readonly statement: Statement;
   readonly ref: StatementRef;
+  /** The services its Action/NotAction patterns can name; undefined when a pattern has a wildcard there. */
+  readonly services: ReadonlySet<string> | undefined;
 }
+
+/** The services a list of action patterns can name, or undefined when one wildcards the service part. */
+const servicesOf = (patterns: readonly string[] | undefined): ReadonlySet<string> | undefined => {
+  if (!patterns) return undefined;
+  const services = new Set<string>();
+  for (const pattern of patterns) {
+    const colon = pattern.indexOf(':');
+    const service = colon === -1 ? pattern : pattern.slice(0, colon);
+    if (colon === -1 || /[*?]/.test(service)) return undefined;
+    services.add(service);
+  }
+  return services;
+};
 
 const ACCOUNT_ID = /^\d{12}$/;
 
@@ -92,9 +107,13 @@ const principalValueMatches = (type: string, value: string, principal: RequestPr
 const principalsMatch = (principals: Principals, principal: RequestPrincipal): boolean =>
   Object.entries(principals).some(([type, values]) => values.some((v) => principalValueMatches(type, v, principal)));
 
-const actionMatches = (statement: Statement, action: string): boolean => {
-  if (statement.actions) return statement.actions.some((pattern) => wildcardMatch(pattern, action, true));
-  if (statement.notActions) return !statement.notActions.some((pattern) => wildcardMatch(pattern, action, true));
+/** `action` is lower-cased; a pattern of another service cannot match it, whatever its wildcards. */
+const actionMatches = ({ statement, services }: Compiled, action: string): boolean => {
+  const named = (patterns: readonly string[]) =>
+    (services === undefined || services.has(action.slice(0, action.indexOf(':')))) &&
+    patterns.some((pattern) => wildcardMatch(pattern, action, true));
+  if (statement.actions) return named(statement.actions);
+  if (statement.notActions) return !named(statement.notActions);
   return false;
 };
 
@@ -133,12 +152,11 @@ const judge = (
   request: EvaluationRequest,
 ): Omit<Answer, 'limitedByBoundary'> & { explicit: boolean } => {
   const context = request.context ?? {};
-  const action = request.action.toLowerCase();
   const allowedBy: StatementRef[] = [];
   const conditionalBy: StatementRef[] = [];
   const conditions: string[] = [];
   for (const { statement, ref } of statements) {
-    if (!actionMatches(statement, action) || !principalMatches(statement, request.principal)) continue;
+    if (!principalMatches(statement, request.principal)) continue;
     const applies = resourceMatches(statement, request.resource, context);
     if (applies === false) continue;
     const holds = applies === 'unknown' ? 'unknown' : evaluateConditions(statement.conditions, context);
@@ -165,11 +183,25 @@ const judge = (
   return { decision: 'no', allowedBy: [], conditions: [], explicit: false };
 };
 
+const contextKeys = new WeakMap<RequestContext, string>();
+
+/** A context's identity for caching: contexts are reused objects, so their key is computed once. */
+const contextKey = (context: RequestContext | undefined): string => {
+  if (!context) return '';
+  let key = contextKeys.get(context);
+  if (key === undefined) {
+    key = JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b)));
+    contextKeys.set(context, key);
+  }
+  return key;
+};
+
 const compile = (sources: readonly PolicySource[]): Compiled[] =>
   sources.flatMap((source) =>
     sourcedStatements(source.document).map(({ statement, label }) => ({
       statement,
       ref: { policy: source.label, statement: label, ...(source.remove ? { remove: source.remove } : {}) },
+      services: servicesOf(statement.actions ?? statement.notActions),
     })),
   );
 
@@ -181,6 +213,10 @@ const compile = (sources: readonly PolicySource[]): Compiled[] =>
 export class PolicyEvaluator {
   private readonly identity: readonly Compiled[];
   private readonly boundary: readonly Compiled[] | undefined;
+  private readonly identityByAction = new Map<string, { key: string; statements: readonly Compiled[] }>();
+  private readonly boundaryByAction = new Map<string, { key: string; statements: readonly Compiled[] }>();
+  private readonly answers = new Map<string, Answer>();
+  private patterns: readonly string[] | undefined;
   private candidates:
     | { actions: CatalogAction[]; unknown: string[]; wildcardServices: ReadonlySet<string> }
     | undefined;
@@ -192,17 +228,106 @@ export class PolicyEvaluator {
 
   /** Can the principal make this request: yes, conditionally, or no, and because of which statements. */
   public evaluate(request: EvaluationRequest): Answer {
-    const own = judge(this.identity, request);
-    if (!this.boundary || own.decision === 'no') return { ...own, limitedByBoundary: false };
-    const bound = judge(this.boundary, request);
-    const decision = weaker(own.decision, bound.decision);
+    const action = request.action.toLowerCase();
+    const own = this.matching(this.identity, this.identityByAction, action);
+    const bound = this.boundary ? this.matching(this.boundary, this.boundaryByAction, action) : undefined;
+    // Answers depend on the action only through the statements it matches: many actions share them.
+    const key = `${own.key}/${bound?.key ?? '-'}|${request.resource ?? ''}|${request.principal ? `${request.principal.type}:${request.principal.value}` : ''}|${contextKey(request.context)}`;
+    const cached = this.answers.get(key);
+    if (cached) return cached;
+    const answer = this.decide(own.statements, bound?.statements, request);
+    this.answers.set(key, answer);
+    return answer;
+  }
+
+  private decide(own: readonly Compiled[], bound: readonly Compiled[] | undefined, request: EvaluationRequest): Answer {
+    const identity = judge(own, request);
+    if (!bound || identity.decision === 'no') return { ...identity, limitedByBoundary: false };
+    const limit = judge(bound, request);
+    const decision = weaker(identity.decision, limit.decision);
     return {
       decision,
-      allowedBy: decision === 'no' ? [] : own.allowedBy,
-      conditions: [...new Set([...own.conditions, ...bound.conditions])],
-      ...(bound.deniedBy ? { deniedBy: bound.deniedBy } : {}),
-      limitedByBoundary: exceeds(own.decision, bound.decision),
+      allowedBy: decision === 'no' ? [] : identity.allowedBy,
+      conditions: [...new Set([...identity.conditions, ...limit.conditions])],
+      ...(limit.deniedBy ? { deniedBy: limit.deniedBy } : {}),
+      limitedByBoundary: exceeds(identity.decision, limit.decision),
     };
+  }
+
+  /** The statements whose Action/NotAction names the action, and a key naming that set (cached per action). */
+  private matching(
+    statements: readonly Compiled[],
+    cache: Map<string, { key: string; statements: readonly Compiled[] }>,
+    action: string,
+  ): { key: string; statements: readonly Compiled[] } {
+    const cached = cache.get(action);
+    if (cached) return cached;
+    const service = action.slice(0, Math.max(0, action.indexOf(':')));
+    // When no statement names the service, which statements apply is the same for all its actions.
+    const whole = cache.get(`${service}:`) ?? this.serviceMatching(statements, service);
+    cache.set(`${service}:`, whole);
+    if (whole.key !== '?') return whole;
+    const indices: number[] = [];
+    statements.forEach((compiled, i) => {
+      if (actionMatches(compiled, action)) indices.push(i);
+    });
+    const entry = { key: indices.join(','), statements: indices.map((i) => statements[i] as Compiled) };
+    cache.set(action, entry);
+    return entry;
+  }
+
+  /** The statements every action of a service matches when no statement names the service; key `?` otherwise. */
+  private serviceMatching(
+    statements: readonly Compiled[],
+    service: string,
+  ): { key: string; statements: readonly Compiled[] } {
+    if (statements.some((c) => c.services === undefined || c.services.has(service)))
+      return { key: '?', statements: [] };
+    const indices = statements.flatMap((c, i) => (c.statement.notActions ? [i] : []));
+    return { key: indices.join(','), statements: indices.map((i) => statements[i] as Compiled) };
+  }
+
+  /**
+   * Which statements (identity and boundary) name the action: two actions with the same key get the same
+   * answer for the same resource and context.
+   */
+  public statementKey(action: string): string {
+    const key = action.toLowerCase();
+    const own = this.matching(this.identity, this.identityByAction, key).key;
+    return this.boundary ? `${own}/${this.matching(this.boundary, this.boundaryByAction, key).key}` : own;
+  }
+
+  /**
+   * When every action of the service is allowed on every resource with no condition, and nothing can take
+   * it away (no statement names the service, no Deny applies, no boundary): the statements that allow it.
+   * A shortcut for whole-service questions, whose general answer judges each action.
+   */
+  public unconditionalService(service: string): readonly StatementRef[] | undefined {
+    if (this.boundary) return undefined;
+    const whole = this.matching(this.identity, this.identityByAction, `${service}:`);
+    if (whole.key === '?' || whole.statements.some(({ statement }) => statement.effect === 'Deny')) return undefined;
+    const refs = whole.statements
+      .filter(({ statement }) => statement.resources?.includes('*') && statement.conditions === undefined)
+      .map(({ ref }) => ref);
+    return refs.length > 0 ? refs : undefined;
+  }
+
+  /** Every Resource and NotResource pattern of the identity policies and the boundary, as written. */
+  public resourcePatterns(): readonly string[] {
+    this.patterns ??= [
+      ...new Set(
+        [...this.identity, ...(this.boundary ?? [])].flatMap(({ statement }) => [
+          ...(statement.resources ?? []),
+          ...(statement.notResources ?? []),
+        ]),
+      ),
+    ];
+    return this.patterns;
+  }
+
+  /** The labels of the policies this evaluator judges (identity policies, not the boundary). */
+  public policyLabels(): ReadonlySet<string> {
+    return new Set(this.identity.map(({ ref }) => ref.policy));
   }
 
   /**

@@ -75,14 +75,28 @@ const stepProbes = (resource: string, scope: RiskScope): string[] => {
   return scope.regions.map((region) => substitute(resource, scope, region));
 };
 
-/** The request context every probe carries: what the auditor knows of the principal, and what a caller controls. */
-export const baseContext = (scope: RiskScope): RequestContext => ({
-  'aws:principalarn': [scope.roleArn],
-  'aws:principalaccount': [scope.account],
-  'aws:principaltype': ['AssumedRole'],
-  // Whoever holds the credentials chooses to call over TLS.
-  'aws:securetransport': ['true'],
-});
+const contexts = new WeakMap<RiskScope, Map<MethodStep | undefined, RequestContext>>();
+
+/**
+ * The request context a probe carries: what the auditor knows of the principal, what a caller controls,
+ * and what the step's request adds. One object per scope and step, so the evaluator can cache by it.
+ */
+export const contextFor = (scope: RiskScope, step?: MethodStep): RequestContext => {
+  const byStep = contexts.get(scope) ?? new Map<MethodStep | undefined, RequestContext>();
+  contexts.set(scope, byStep);
+  const cached = byStep.get(step);
+  if (cached) return cached;
+  const context: RequestContext = {
+    'aws:principalarn': [scope.roleArn],
+    'aws:principalaccount': [scope.account],
+    'aws:principaltype': ['AssumedRole'],
+    // Whoever holds the credentials chooses to call over TLS.
+    'aws:securetransport': ['true'],
+    ...step?.context,
+  };
+  byStep.set(step, context);
+  return context;
+};
 
 interface Judged {
   readonly decision: Decision;
@@ -100,7 +114,7 @@ const combine = (
 
 /** Judges one method step: any of its resources, in any audited region, suffices. */
 const judgeStep = (evaluator: PolicyEvaluator, step: MethodStep, scope: RiskScope): Judged => {
-  const context = { ...baseContext(scope), ...step.context };
+  const context = contextFor(scope, step);
   const answers = step.resources
     .flatMap((resource) => stepProbes(resource, scope))
     .map((resource) => evaluator.evaluate({ action: step.action, resource, context }));
@@ -116,28 +130,80 @@ const judgeMethod = (evaluator: PolicyEvaluator, method: EscalationMethod, scope
   };
 };
 
-/** The probe ARNs of "any resource of the action's types" (one per type and region); `*` for actions without one. */
-const everyResourceProbes = (action: CatalogAction, scope: RiskScope, region: string): string[] =>
-  action.resourceArns.length === 0 ? ['*'] : action.resourceArns.map((arn) => substitute(arn, scope, region));
+const probeCache = new Map<string, readonly string[]>();
+
+/** The probe ARNs of "any resource of the action's types" (one per type) in a region; `*` for actions without one. */
+const everyResourceProbes = (action: CatalogAction, scope: RiskScope, region: string): readonly string[] => {
+  if (action.resourceArns.length === 0) return ['*'];
+  const key = `${scope.partition}|${scope.account}|${region}|${action.key}`;
+  let probes = probeCache.get(key);
+  if (!probes) {
+    probes = action.resourceArns.map((arn) => substitute(arn, scope, region));
+    probeCache.set(key, probes);
+  }
+  return probes;
+};
+
+const RANK: Readonly<Record<Decision, number>> = { no: 0, conditional: 1, yes: 2 };
+
+const regionCache = new WeakMap<PolicyEvaluator, Map<string, readonly string[]>>();
+
+/**
+ * The audited regions whose probes the evaluator can tell apart: those its resource patterns name, and
+ * one for all the others (patterns that name none of them treat them alike). All of them when a pattern
+ * has a partial wildcard or a variable in its region part.
+ */
+const distinctRegions = (evaluator: PolicyEvaluator, scope: RiskScope): readonly string[] => {
+  const regions = scope.regions.length > 0 ? scope.regions : ['us-east-1'];
+  const byScope = regionCache.get(evaluator) ?? new Map<string, readonly string[]>();
+  regionCache.set(evaluator, byScope);
+  const key = regions.join(',');
+  const cached = byScope.get(key);
+  if (cached) return cached;
+  const patterns = evaluator.resourcePatterns();
+  const partial = patterns.some((p) => {
+    const region = p.split(':')[3];
+    return p.includes('${') || (region !== undefined && region !== '*' && /[*?]/.test(region));
+  });
+  const named = regions.filter((r) => patterns.some((p) => p.includes(r)));
+  const other = regions.find((r) => !named.includes(r));
+  const result = partial ? regions : [...named, ...(other ? [other] : [])];
+  byScope.set(key, result);
+  return result;
+};
 
 /**
  * Can the evaluator's principal do `action` on every resource of some resource type of the action, in
- * every audited region? Answers are those of the region that decided.
+ * every audited region? Answers are those that decided. Written as plain loops: a role with `NotAction`
+ * asks this for every action in the catalog.
  */
 export const judgeEveryResource = (evaluator: PolicyEvaluator, action: CatalogAction, scope: RiskScope): Judged => {
-  const context = baseContext(scope);
-  const regions = scope.regions.length > 0 ? scope.regions : ['us-east-1'];
-  const perRegion = regions.map((region) =>
-    combine(
-      everyResourceProbes(action, scope, region).map((resource) =>
-        evaluator.evaluate({ action: action.name, resource, context }),
-      ),
-      stronger,
-      'no',
-    ),
-  );
-  const decision = perRegion.reduce<Decision>((acc, r) => weaker(acc, r.decision), 'yes');
-  return { decision, answers: perRegion.flatMap((r) => r.answers.filter((a) => a.decision === decision)) };
+  const context = contextFor(scope);
+  const regional = action.resourceArns.some((arn) => arn.includes('${Region}'));
+  const regions = regional ? distinctRegions(evaluator, scope) : [scope.regions[0] ?? 'us-east-1'];
+  let overall: Decision = 'yes';
+  let answers: Answer[] = [];
+  for (const region of regions) {
+    let best: Decision = 'no';
+    let bestAnswers: Answer[] = [];
+    for (const resource of everyResourceProbes(action, scope, region)) {
+      const answer = evaluator.evaluate({ action: action.name, resource, context });
+      if (RANK[answer.decision] > RANK[best]) {
+        best = answer.decision;
+        bestAnswers = [answer];
+      } else if (answer.decision === best && best !== 'no') {
+        bestAnswers.push(answer);
+      }
+    }
+    if (best === 'no') return { decision: 'no', answers: [] };
+    if (RANK[best] < RANK[overall]) {
+      overall = best;
+      answers = bestAnswers;
+    } else if (best === overall) {
+      answers.push(...bestAnswers);
+    }
+  }
+  return { decision: overall, answers };
 };
 
 const refsOf = (answers: readonly Answer[]): StatementRef[] => {
@@ -148,18 +214,33 @@ const refsOf = (answers: readonly Answer[]): StatementRef[] => {
 
 const conditionsOf = (answers: readonly Answer[]): string[] => [...new Set(answers.flatMap((a) => a.conditions))];
 
-/** The weakest decision over some actions on every resource, stopping at the first `no`. */
-const weakestEverywhere = (
-  evaluator: PolicyEvaluator,
-  actions: readonly CatalogAction[],
-  scope: RiskScope,
-): Decision => {
-  let result: Decision = 'yes';
+/**
+ * The weakest decision over many actions on every resource, stopping at the first `no`. Actions that the
+ * same statements name and that take the same resource types get the same answer, so one of each group
+ * is judged: a `NotAction` statement names the whole catalog, but only a few thousand groups.
+ */
+const weakestOver = (evaluator: PolicyEvaluator, actions: readonly CatalogAction[], scope: RiskScope): Judged => {
+  const seen = new Set<string>();
+  let decision: Decision = 'yes';
+  const answers: Answer[] = [];
   for (const action of actions) {
-    result = weaker(result, judgeEveryResource(evaluator, action, scope).decision);
-    if (result === 'no') break;
+    const shortcut = evaluator.unconditionalService(action.service);
+    if (shortcut) {
+      if (!seen.has(action.service)) {
+        seen.add(action.service);
+        answers.push({ decision: 'yes', allowedBy: shortcut, conditions: [], limitedByBoundary: false });
+      }
+      continue;
+    }
+    const group = `${evaluator.statementKey(action.key)}#${action.resourceGroup}`;
+    if (seen.has(group)) continue;
+    seen.add(group);
+    const judged = judgeEveryResource(evaluator, action, scope);
+    if (judged.decision === 'no') return { decision: 'no', answers: [] };
+    if (RANK[judged.decision] < RANK[decision]) decision = judged.decision;
+    answers.push(...judged.answers);
   }
-  return result;
+  return { decision, answers };
 };
 
 /** Actions named by the escalation methods: reported there, not again as permissions management. */
@@ -229,10 +310,8 @@ export const analyseRisk = (actual: PolicyEvaluator, accepted: PolicyEvaluator, 
   const catalog = actionCatalog();
   const { actions: candidates, wildcardServices: whole } = actual.candidateActions();
   if (candidates.length === catalog.size) {
-    const found = candidates.map((a) => [a, every(a)] as const);
-    const decision = found.reduce<Decision>((acc, [, j]) => weaker(acc, j.decision), 'yes');
-    if (decision !== 'no' && exceeds(decision, weakestEverywhere(accepted, candidates, scope))) {
-      const answers = found.flatMap(([, j]) => j.answers);
+    const { decision, answers } = weakestOver(actual, candidates, scope);
+    if (decision !== 'no' && exceeds(decision, weakestOver(accepted, candidates, scope).decision)) {
       grants.push({
         riskClass: 'full-admin',
         id: 'full-admin',
@@ -247,7 +326,14 @@ export const analyseRisk = (actual: PolicyEvaluator, accepted: PolicyEvaluator, 
     }
   }
 
+  const candidateSet = new Set(candidates);
+  const isCandidate = (name: string): boolean => {
+    const action = catalog.get(name);
+    return action !== undefined && candidateSet.has(action);
+  };
   for (const method of ESCALATION_METHODS) {
+    // No Allow names one of its actions: nothing to judge.
+    if (!method.steps.every((step) => isCandidate(step.action))) continue;
     const own = judgeMethod(actual, method, scope);
     if (own.decision === 'no' || !exceeds(own.decision, judgeMethod(accepted, method, scope).decision)) continue;
     grants.push({
@@ -263,7 +349,7 @@ export const analyseRisk = (actual: PolicyEvaluator, accepted: PolicyEvaluator, 
     });
   }
 
-  const candidateSet = new Set(candidates);
+  const acceptedPolicies = accepted.policyLabels();
   const listed = (names: readonly string[]): [CatalogAction, Judged][] =>
     names.flatMap((name) => {
       const action = catalog.get(name);
@@ -283,28 +369,34 @@ export const analyseRisk = (actual: PolicyEvaluator, accepted: PolicyEvaluator, 
     listed(DATA_ACTIONS),
   );
 
-  const wholeServices = new Map<string, CatalogAction[]>();
-  for (const action of candidates)
-    wholeServices.set(action.service, [...(wholeServices.get(action.service) ?? []), action]);
   const wildcards: [CatalogAction, Judged][] = [];
   const wildcardServices = new Set<string>();
-  for (const [service, actions] of wholeServices) {
-    if (!whole.has(service)) continue;
-    let decision: Decision = 'yes';
-    for (const action of actions) {
-      decision = weaker(decision, every(action).decision);
-      if (decision === 'no') break;
-    }
+  for (const service of whole) {
+    // A whole service: every one of its actions is a candidate.
+    const actions = catalog.service(service);
+    const { decision, answers: wildcardAnswers } = weakestOver(actual, actions, scope);
     if (decision === 'no') continue;
-    if (!exceeds(decision, weakestEverywhere(accepted, actions, scope))) continue;
+    if (!exceeds(decision, weakestOver(accepted, actions, scope).decision)) continue;
     wildcardServices.add(service);
-    // The statements behind the wildcard: those granting what the baseline does not.
-    const answers = actions.flatMap((a) => beyond(a)?.answers ?? []);
+    // The statements behind the wildcard: those of policies the baseline does not accept.
+    const refs = new Map<string, StatementRef>();
+    const conditions = new Set<string>();
+    for (const answer of wildcardAnswers) {
+      for (const ref of answer.allowedBy)
+        if (!acceptedPolicies.has(ref.policy)) refs.set(`${ref.policy}|${ref.statement}`, ref);
+      for (const condition of answer.conditions) conditions.add(condition);
+    }
+    const summary: Answer = {
+      decision,
+      allowedBy: [...refs.values()],
+      conditions: [...conditions],
+      limitedByBoundary: false,
+    };
     const first = actions[0];
     if (first)
       wildcards.push([
         { ...first, name: `${service}:*` },
-        { decision, answers },
+        { decision, answers: [summary] },
       ]);
   }
   classGrant(
@@ -314,13 +406,9 @@ export const analyseRisk = (actual: PolicyEvaluator, accepted: PolicyEvaluator, 
     wildcards,
   );
 
-  const management = candidates
-    .filter(
-      (a) =>
-        a.accessLevels.includes('Permissions management') &&
-        !METHOD_ACTIONS.has(a.key) &&
-        !wildcardServices.has(a.service),
-    )
+  const management = catalog
+    .withAccessLevel('Permissions management')
+    .filter((a) => candidateSet.has(a) && !METHOD_ACTIONS.has(a.key) && !wildcardServices.has(a.service))
     .flatMap((a) => {
       const judged = beyond(a);
       return judged ? [[a, judged] as [CatalogAction, Judged]] : [];
