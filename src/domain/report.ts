@@ -32,6 +32,8 @@ export interface Report {
   readonly omittedFindings?: number;
   /** Set only in an alert that had to leave read errors out to fit the SNS size limit. */
   readonly omittedErrors?: number;
+  /** Set only in an alert that had to leave waived findings out to fit the SNS size limit. */
+  readonly omittedWaived?: number;
 }
 
 /** Collects the errors recorded in a snapshot, instance profiles first. */

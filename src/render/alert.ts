@@ -70,12 +70,16 @@ const countsAtOrAbove = (report: Report, minSeverity: Severity): string =>
     .map((s) => `${report.summary.bySeverity[s]} ${s}`)
     .join(', ');
 
-/** The one-line subject: counts by severity at or above the threshold, or that the audit is incomplete or clean. */
+/**
+ * The one-line subject: counts by severity at or above the threshold, or "no drift"; an incomplete
+ * audit says so first, with how much could not be read and the first failure (never "no drift").
+ */
 export const alertSubject = (report: Report, minSeverity: Severity): string => {
-  const status = report.complete ? '' : 'INCOMPLETE audit: ';
-  return asciiSubject(
-    `[batch-iam-drift] ${status}${countsAtOrAbove(report, minSeverity) || 'no drift'} in ${report.account}`,
-  );
+  const counts = countsAtOrAbove(report, minSeverity);
+  if (report.complete) return asciiSubject(`[batch-iam-drift] ${counts || 'no drift'} in ${report.account}`);
+  const first = report.errors[0];
+  const unread = `${report.errors.length} unread${first ? ` (${first.operation} ${first.code})` : ''}`;
+  return asciiSubject(`[batch-iam-drift] INCOMPLETE in ${report.account}: ${counts ? `${counts}; ` : ''}${unread}`);
 };
 
 /** A command as inline code: Markdown is not interpreted inside it, so only backticks and Slack's &, <, > need care. */
@@ -144,25 +148,46 @@ const attributeBytes = (attributes: Record<string, AlertAttribute>): number =>
     0,
   );
 
-const compose = (report: Report, options: AlertOptions, keep: number, keepErrors = report.errors.length): Alert => {
-  const omittedFindings = report.findings.length - keep;
-  const omittedErrors = report.errors.length - keepErrors;
-  const kept = report.findings.slice(0, keep);
+/** How much of the report an alert carries: the first `waived`, `findings` and `errors` entries. */
+interface Kept {
+  readonly waived: number;
+  readonly findings: number;
+  readonly errors: number;
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+const compose = (report: Report, options: AlertOptions, keep: Kept): Alert => {
+  const omittedWaived = report.waived.length - keep.waived;
+  const omittedFindings = report.findings.length - keep.findings;
+  const omittedErrors = report.errors.length - keep.errors;
+  const kept = report.findings.slice(0, keep.findings);
   const trimmed: Report = {
     ...report,
     findings: kept,
-    errors: report.errors.slice(0, keepErrors),
+    waived: report.waived.slice(0, keep.waived),
+    errors: report.errors.slice(0, keep.errors),
     ...(omittedFindings > 0 ? { omittedFindings } : {}),
     ...(omittedErrors > 0 ? { omittedErrors } : {}),
+    ...(omittedWaived > 0 ? { omittedWaived } : {}),
   };
   const shown = kept.filter((f) => atOrAbove(f.severity, options.minSeverity));
   const notes = [
     ...(omittedFindings > 0
       ? [
-          `${omittedFindings} least severe finding${omittedFindings === 1 ? ' was' : 's were'} left out to fit the SNS message limit; run batch-iam-drift audit for all of them.`,
+          `${plural(omittedFindings, 'least severe finding was', 'least severe findings were')} left out to fit the SNS message limit: ${omittedFindings} more in the report (run batch-iam-drift audit for all of them).`,
         ]
       : []),
-    ...(omittedErrors > 0 ? [`${omittedErrors} more read errors were left out to fit the SNS message limit.`] : []),
+    ...(omittedErrors > 0
+      ? [
+          `${plural(omittedErrors, 'read error was', 'read errors were')} left out to fit the SNS message limit: ${omittedErrors} more in the report.`,
+        ]
+      : []),
+    ...(omittedWaived > 0
+      ? [
+          `${plural(omittedWaived, 'waived finding was', 'waived findings were')} left out to fit the SNS message limit: ${omittedWaived} more in the report.`,
+        ]
+      : []),
   ];
   const email = renderText(trimmed, undefined, { minSeverity: options.minSeverity, notes });
   const json = JSON.stringify(trimmed);
@@ -173,17 +198,76 @@ const compose = (report: Report, options: AlertOptions, keep: number, keepErrors
     lambda: json,
     https: JSON.stringify(slackPayload(trimmed, shown, omittedFindings, options.minSeverity)),
   });
-  const attributes: Record<string, AlertAttribute> = {
-    severity: { DataType: 'String', StringValue: highestSeverity(report.findings) },
-    findingCount: { DataType: 'Number', StringValue: String(report.findings.length) },
-    account: { DataType: 'String', StringValue: report.account },
-    complete: { DataType: 'String', StringValue: String(report.complete) },
-    rules: {
-      DataType: 'String.Array',
-      StringValue: JSON.stringify([...new Set(report.findings.map((f) => f.rule))].sort()),
-    },
+  return {
+    subject: alertSubject(report, options.minSeverity),
+    message,
+    attributes: attributesOf(report),
+    omittedFindings,
   };
-  return { subject: alertSubject(report, options.minSeverity), message, attributes, omittedFindings };
+};
+
+/** Attributes describe the whole report, whatever the message had to leave out. */
+const attributesOf = (report: Report): Record<string, AlertAttribute> => ({
+  severity: { DataType: 'String', StringValue: highestSeverity(report.findings) },
+  findingCount: { DataType: 'Number', StringValue: String(report.findings.length) },
+  account: { DataType: 'String', StringValue: report.account },
+  complete: { DataType: 'String', StringValue: String(report.complete) },
+  rules: {
+    DataType: 'String.Array',
+    StringValue: JSON.stringify([...new Set(report.findings.map((f) => f.rule))].sort()),
+  },
+});
+
+/**
+ * The last resort: the subject, the counts and the most severe finding's title, in every protocol, when
+ * not even the report's summary fits (thousands of rule ids in the attributes, say). Never larger than
+ * `max`: the text is cut to fit.
+ */
+const summaryAlone = (report: Report, options: AlertOptions, max: number): Alert => {
+  const attributes = attributesOf(report);
+  const first = report.findings[0];
+  const text = [
+    alertSubject(report, options.minSeverity),
+    `${report.summary.findings} findings, ${report.errors.length} read errors, ${report.waived.length} waived; complete: ${report.complete}.`,
+    ...(first ? [`Most severe: ${first.severity.toUpperCase()} ${first.rule} ${first.title}`] : []),
+    'The full report did not fit in an SNS message: run batch-iam-drift audit for it.',
+  ].join('\n');
+  const build = (body: string): Alert => ({
+    subject: alertSubject(report, options.minSeverity),
+    message: JSON.stringify({
+      default: body,
+      email: body,
+      sqs: JSON.stringify({
+        summaryOnly: true,
+        account: report.account,
+        complete: report.complete,
+        summary: report.summary,
+      }),
+      lambda: JSON.stringify({
+        summaryOnly: true,
+        account: report.account,
+        complete: report.complete,
+        summary: report.summary,
+      }),
+      https: JSON.stringify({
+        version: '1.0',
+        source: 'custom',
+        content: { textType: 'client-markdown', description: slackEscape(body.slice(0, SLACK_DESCRIPTION_MAX)) },
+      }),
+    }),
+    attributes,
+    omittedFindings: report.findings.length,
+  });
+  let body = text;
+  let alert = build(body);
+  while (alertBytes(alert) > max && body.length > 0) {
+    body = body.slice(0, Math.floor(body.length / 2));
+    alert = build(body);
+  }
+  // Attributes alone over the limit: drop the rule list, the only one that grows with the report.
+  if (alertBytes(alert) > max)
+    return { ...alert, attributes: { ...attributes, rules: { DataType: 'String.Array', StringValue: '[]' } } };
+  return alert;
 };
 
 /** The size SNS counts for a message: body, subject and attributes. */
@@ -209,16 +293,19 @@ const largestFitting = (total: number, max: number, make: (n: number) => Alert):
 };
 
 /**
- * Builds the one SNS message for a run. When everything does not fit in `maxBytes`, the most severe
- * findings are kept (then, if need be, the first read errors) and the message says how many were left
- * out; attributes and the subject always describe the whole report.
+ * Builds the one SNS message for a run, always within `maxBytes`. When everything does not fit, it
+ * leaves out, in this order, waived findings (not news), then the least severe findings, then read
+ * errors, each time saying how many are in the report instead; if not even the summary fits, it
+ * publishes the summary alone. Attributes and the subject always describe the whole report.
  */
 export const buildAlert = (report: Report, options: AlertOptions): Alert => {
   const max = options.maxBytes ?? SNS_MAX_BYTES;
+  const all = { waived: report.waived.length, findings: report.findings.length, errors: report.errors.length };
   // Findings are sorted most severe first, so keeping a prefix keeps the most severe.
-  const withFindings = largestFitting(report.findings.length, max, (n) => compose(report, options, n));
-  if (withFindings) return withFindings;
-  const withErrors = largestFitting(report.errors.length, max, (n) => compose(report, options, 0, n));
-  if (withErrors) return withErrors;
-  throw new RangeError(`An alert for account ${report.account} does not fit in ${max} bytes even without findings`);
+  return (
+    largestFitting(all.waived, max, (n) => compose(report, options, { ...all, waived: n })) ??
+    largestFitting(all.findings, max, (n) => compose(report, options, { ...all, waived: 0, findings: n })) ??
+    largestFitting(all.errors, max, (n) => compose(report, options, { waived: 0, findings: 0, errors: n })) ??
+    summaryAlone(report, options, max)
+  );
 };

@@ -245,7 +245,7 @@ waivers:
     // Assess 2
     const sent = await sentToTopic();
     expect(sent).toHaveLength(2);
-    expect(sent[1]?.[2]).toBe(`[batch-iam-drift] INCOMPLETE audit: no drift in ${ACCOUNT}`);
+    expect(sent[1]?.[2]).toBe(`[batch-iam-drift] INCOMPLETE in ${ACCOUNT}: 1 unread (s3:GetObject BaselineError)`);
     const second = JSON.parse(JSON.parse(sent[1]?.[1] ?? '{}').sqs);
     expect(second.errors[0]).toMatchObject({
       operation: 's3:GetObject',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AWS_DEFAULT_BASELINE } from '../../../src/domain/baseline.js';
 import { actionCatalog } from '../../../src/domain/catalog.js';
 import { PolicyEvaluator } from '../../../src/domain/evaluator.js';
 import type { RoleKind } from '../../../src/domain/model.js';
@@ -321,10 +322,13 @@ describe('severity by class, reach and conditionality', () => {
 describe('the action catalog', () => {
   it('knows every action the rules name', () => {
     const catalog = actionCatalog();
+    const kinds = Object.values(AWS_DEFAULT_BASELINE.roleKinds);
     const named = [
       ...ESCALATION_METHODS.flatMap((m) => m.steps.map((s) => s.action)),
       ...CREDENTIAL_ACTIONS,
       ...DATA_ACTIONS,
+      ...kinds.flatMap((k) => k.allowedActions ?? []),
+      ...kinds.flatMap((k) => Object.values(k.requiredEquivalents ?? {}).flat()),
     ];
     expect(named.filter((action) => catalog.get(action) === undefined)).toEqual([]);
   });

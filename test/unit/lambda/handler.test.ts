@@ -148,7 +148,9 @@ describe('createHandler', () => {
     const ports = fakePorts({ 'us-east-1': new Error('AccessDenied') }, clean());
     const summary = await build(ports)(scheduled, context());
     expect(summary).toMatchObject({ complete: false, errors: 1, published: true });
-    expect(published()?.Subject).toBe('[batch-iam-drift] INCOMPLETE audit: no drift in 123456789012');
+    expect(published()?.Subject).toBe(
+      '[batch-iam-drift] INCOMPLETE in 123456789012: 1 unread (batch:DescribeComputeEnvironments Error)',
+    );
   });
 
   it('takes regions, compute environments, a threshold and dryRun on demand', async () => {
@@ -269,7 +271,7 @@ describe('createHandler', () => {
     );
     expect(requests).toEqual([]);
     const input = published();
-    expect(input?.Subject).toBe('[batch-iam-drift] INCOMPLETE audit: no drift in 123456789012');
+    expect(input?.Subject).toBe('[batch-iam-drift] INCOMPLETE in 123456789012: 1 unread (s3:GetObject BaselineError)');
     const report = JSON.parse(JSON.parse(input?.Message ?? '{}').sqs);
     expect(reportSchemaErrors(report)).toEqual([]);
     expect(report.errors).toEqual([

@@ -48,7 +48,7 @@ describe('buildAlert', () => {
       ],
     });
     const alert = buildAlert(incomplete, { minSeverity: 'medium' });
-    expect(alert.subject).toBe('[batch-iam-drift] INCOMPLETE audit: no drift in 123456789012');
+    expect(alert.subject).toBe('[batch-iam-drift] INCOMPLETE in 123456789012: 1 unread (iam:GetRole AccessDenied)');
     expect(parts(alert.message).email).toMatch(/AUDIT INCOMPLETE/);
     expect(JSON.parse(parts(alert.message).https).content.description).toMatch(
       /Could not read 1 item:\* iam:GetRole r/,
@@ -84,6 +84,46 @@ describe('buildAlert', () => {
     const alert = buildAlert(reportOf([], { complete: false, errors }), { minSeverity: 'medium' });
     expect(alertBytes(alert)).toBeLessThanOrEqual(SNS_MAX_BYTES);
     expect(JSON.parse(parts(alert.message).sqs).omittedErrors).toBeGreaterThan(0);
+  });
+
+  it('leaves waived findings out first: 150 waived and 1 critical publishes an alert naming the critical', () => {
+    // Prepare
+    const waived = Array.from({ length: 150 }, (_, i) => ({
+      ...finding(i + 10, 'high', `waived ${i} ${'w'.repeat(1800)}`),
+      waiver: { reason: 'r'.repeat(200), owner: 'team', expires: '2099-01-01' },
+    }));
+    const report = reportOf([finding(1, 'critical', 'the critical one')], {
+      waived,
+      summary: { ...reportOf([finding(1, 'critical')]).summary, waived: 150 },
+    });
+    // Act
+    const alert = buildAlert(report, { minSeverity: 'medium' });
+    // Assess
+    expect(alertBytes(alert)).toBeLessThanOrEqual(SNS_MAX_BYTES);
+    const json = JSON.parse(parts(alert.message).sqs);
+    expect(json.findings.map((f: Finding) => f.title)).toEqual(['the critical one']);
+    expect(json.omittedWaived).toBeGreaterThan(0);
+    expect(json.waived.length + json.omittedWaived).toBe(150);
+    expect(json.omittedFindings).toBeUndefined();
+    expect(reportSchemaErrors(json)).toEqual([]);
+    expect(parts(alert.message).email).toMatch(/CRITICAL \(1\)\n {2}\[managed-policy-unexpected\] the critical one/);
+    expect(parts(alert.message).email).toMatch(
+      /waived findings were left out to fit the SNS message limit: \d+ more in the report/,
+    );
+    expect(alert.subject).toBe('[batch-iam-drift] 1 critical in 123456789012');
+  });
+
+  it('publishes the summary alone, within the limit, when not even the summary fits', () => {
+    // Prepare
+    const report = reportOf([finding(1, 'critical', 'the critical one'), finding(2, 'high')]);
+    // Act
+    const alert = buildAlert(report, { minSeverity: 'medium', maxBytes: 2000 });
+    // Assess
+    expect(alertBytes(alert)).toBeLessThanOrEqual(2000);
+    expect(parts(alert.message).email).toMatch(/^\[batch-iam-drift\] 1 critical, 1 high in 123456789012/);
+    expect(parts(alert.message).email).toMatch(/Most severe: CRITICAL managed-policy-unexpected the critical one/);
+    expect(JSON.parse(parts(alert.message).sqs)).toMatchObject({ summaryOnly: true, complete: true });
+    expect(alert.attributes.severity?.StringValue).toBe('critical');
   });
 
   it('escapes untrusted text in the Slack payload and keeps its description within Slack limits', () => {
