@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-batch';
 import type { ComputeEnvironment, JobDefinition, JobQueue } from '../domain/model.js';
 import type { BatchInventory } from '../ports.js';
+import { abortable } from './abort.js';
 
 /** Batch actions this adapter calls; the deployment's role must grant exactly these (checked by a test). */
 export const BATCH_INVENTORY_PERMISSIONS = [
@@ -86,7 +87,11 @@ export const createBatchInventory = (clientFor: (region: string) => BatchClient)
   return {
     async listComputeEnvironments(region, signal) {
       const found: ComputeEnvironment[] = [];
-      for await (const page of paginateDescribeComputeEnvironments({ client: client(region), pageSize: 100 }, {})) {
+      for await (const page of paginateDescribeComputeEnvironments(
+        { client: client(region), pageSize: 100 },
+        {},
+        ...abortable(signal),
+      )) {
         signal?.throwIfAborted();
         for (const detail of page.computeEnvironments ?? []) found.push(toComputeEnvironment(detail, region));
       }
@@ -94,7 +99,11 @@ export const createBatchInventory = (clientFor: (region: string) => BatchClient)
     },
     async listJobQueues(region, signal) {
       const found: JobQueue[] = [];
-      for await (const page of paginateDescribeJobQueues({ client: client(region), pageSize: 100 }, {})) {
+      for await (const page of paginateDescribeJobQueues(
+        { client: client(region), pageSize: 100 },
+        {},
+        ...abortable(signal),
+      )) {
         signal?.throwIfAborted();
         for (const detail of page.jobQueues ?? []) found.push(toJobQueue(detail, region));
       }
@@ -102,7 +111,11 @@ export const createBatchInventory = (clientFor: (region: string) => BatchClient)
     },
     async listJobDefinitions(region, signal) {
       const found: JobDefinition[] = [];
-      const pages = paginateDescribeJobDefinitions({ client: client(region), pageSize: 100 }, { status: 'ACTIVE' });
+      const pages = paginateDescribeJobDefinitions(
+        { client: client(region), pageSize: 100 },
+        { status: 'ACTIVE' },
+        ...abortable(signal),
+      );
       for await (const page of pages) {
         signal?.throwIfAborted();
         for (const detail of page.jobDefinitions ?? []) {

@@ -4,6 +4,19 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
+import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './timeouts.js';
+
+export { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './timeouts.js';
+
+// Without a request timeout an endpoint that accepts the connection and never answers hangs the audit
+// forever; `throwOnRequestTimeout` makes the SDK fail the request instead of only logging a warning.
+const http = (timeouts: HttpTimeouts) => ({
+  requestHandler: {
+    connectionTimeout: timeouts.connectMs,
+    requestTimeout: timeouts.requestMs,
+    throwOnRequestTimeout: true,
+  },
+});
 
 /**
  * Retries are adaptive: the client learns the account's IAM rate from Throttling answers and slows
@@ -12,20 +25,28 @@ import { STSClient } from '@aws-sdk/client-sts';
 const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
 
 /** One IAM client per run: the adaptive rate limiter's state lives in the client instance. */
-export const createIamClient = (region: string): IAMClient => new IAMClient({ region, ...RETRY });
+export const createIamClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS): IAMClient =>
+  new IAMClient({ region, ...RETRY, ...http(timeouts) });
 
 /** A Batch client for one region (Batch is regional). */
-export const createBatchClient = (region: string): BatchClient => new BatchClient({ region, ...RETRY });
+export const createBatchClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS): BatchClient =>
+  new BatchClient({ region, ...RETRY, ...http(timeouts) });
 
 /** An STS client for the identity check; two attempts, so a wrong endpoint fails fast. */
-export const createStsClient = (region: string): STSClient => new STSClient({ region, maxAttempts: 2 });
+export const createStsClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS): STSClient =>
+  new STSClient({ region, maxAttempts: 2, ...http(timeouts) });
 
 /** An SNS client for the topic's region. */
-export const createSnsClient = (region: string): SNSClient => new SNSClient({ region, maxAttempts: 5 });
+export const createSnsClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS): SNSClient =>
+  new SNSClient({ region, maxAttempts: 5, ...http(timeouts) });
 
-/** An S3 client for reading the baseline. */
-export const createS3Client = (region: string): S3Client => new S3Client({ region, maxAttempts: 5 });
+/**
+ * An S3 client for reading the baseline. The bucket may live in another region than the audit's
+ * first: S3 answers with a redirect, which the client follows.
+ */
+export const createS3Client = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS): S3Client =>
+  new S3Client({ region, maxAttempts: 5, followRegionRedirects: true, ...http(timeouts) });
 
 /** An EventBridge client for one region. */
-export const createEventBridgeClient = (region: string): EventBridgeClient =>
-  new EventBridgeClient({ region, ...RETRY });
+export const createEventBridgeClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS): EventBridgeClient =>
+  new EventBridgeClient({ region, ...RETRY, ...http(timeouts) });

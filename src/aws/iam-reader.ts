@@ -21,6 +21,7 @@ import type {
 } from '../domain/model.js';
 import { decodePolicyDocument } from '../domain/policy.js';
 import type { IamReadRequest, IamStateReader } from '../ports.js';
+import { abortable } from './abort.js';
 import { isNoSuchEntity, toAuditError } from './errors.js';
 
 /** IAM actions this reader calls; the deployment's role must grant exactly these (checked by a test). */
@@ -40,7 +41,20 @@ export interface PerRoleReaderOptions {
   readonly concurrency?: number;
 }
 
-class EntityMissing extends Error {}
+/** IAM answered 200 with no entity in the body: a broken answer, never proof of absence. */
+class EmptyResponse extends Error {
+  public constructor(operation: string) {
+    super(`${operation} answered with an empty body`);
+    this.name = 'EmptyResponse';
+  }
+}
+
+/** A sub-read found its entity gone: the role changed while it was read. */
+class Vanished extends Error {
+  public constructor(public readonly operation: string) {
+    super(`${operation}: NoSuchEntity while reading the role`);
+  }
+}
 
 /** Carries the IAM operation that failed, so the report can name it. */
 class OperationFailed extends Error {
@@ -72,35 +86,54 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
         }
       });
 
-    const attempt = async <T>(resource: AuditError['resource'], body: () => Promise<T>): Promise<Read<T>> => {
-      try {
-        return { status: 'found', value: await body() };
-      } catch (error) {
-        if (!(error instanceof OperationFailed)) throw error;
-        if (error.cause instanceof EntityMissing || isNoSuchEntity(error.cause)) return { status: 'missing' };
-        return { status: 'error', error: toAuditError(error.operation, resource, error.cause) };
+    /**
+     * Reads one entity. Only the entity's own Get answering NoSuchEntity twice (a second read confirms
+     * it) means it is missing; any other failure is a read error naming the operation.
+     */
+    const attempt = async <T>(
+      resource: AuditError['resource'],
+      body: () => Promise<T>,
+      missingOperation?: string,
+    ): Promise<Read<T>> => {
+      for (let tries = 1; ; tries++) {
+        try {
+          return { status: 'found', value: await body() };
+        } catch (error) {
+          if (!(error instanceof OperationFailed)) throw error;
+          const absent = isNoSuchEntity(error.cause) && error.operation === missingOperation;
+          if (absent && tries >= 2) return { status: 'missing' };
+          if (!absent) return { status: 'error', error: toAuditError(error.operation, resource, error.cause) };
+        }
       }
     };
 
     const readProfile = (name: string): Promise<Read<InstanceProfileState>> =>
-      attempt({ type: 'instance-profile', name }, async () => {
-        const profile = await call('iam:GetInstanceProfile', async () => {
-          const out = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }), sendOptions);
-          if (!out.InstanceProfile) throw new EntityMissing();
-          return out.InstanceProfile;
-        });
-        return {
-          name: profile.InstanceProfileName ?? name,
-          arn: profile.Arn ?? '',
-          path: profile.Path ?? '/',
-          roleNames: (profile.Roles ?? []).flatMap((role) => (role.RoleName ? [role.RoleName] : [])),
-        };
-      });
+      attempt(
+        { type: 'instance-profile', name },
+        async () => {
+          const profile = await call('iam:GetInstanceProfile', async () => {
+            const out = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }), sendOptions);
+            if (!out.InstanceProfile) throw new EmptyResponse('iam:GetInstanceProfile');
+            return out.InstanceProfile;
+          });
+          return {
+            name: profile.InstanceProfileName ?? name,
+            arn: profile.Arn ?? '',
+            path: profile.Path ?? '/',
+            roleNames: (profile.Roles ?? []).flatMap((role) => (role.RoleName ? [role.RoleName] : [])),
+          };
+        },
+        'iam:GetInstanceProfile',
+      );
 
     const listAttached = (name: string) =>
       call('iam:ListAttachedRolePolicies', async () => {
         const list: AttachedPolicy[] = [];
-        for await (const page of paginateListAttachedRolePolicies({ client: iam, pageSize: 100 }, { RoleName: name })) {
+        for await (const page of paginateListAttachedRolePolicies(
+          { client: iam, pageSize: 100 },
+          { RoleName: name },
+          ...abortable(signal),
+        )) {
           signal?.throwIfAborted();
           for (const p of page.AttachedPolicies ?? []) {
             if (p.PolicyArn) list.push({ arn: p.PolicyArn, name: p.PolicyName ?? p.PolicyArn });
@@ -112,7 +145,11 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
     const listInline = (name: string) =>
       call('iam:ListRolePolicies', async () => {
         const list: string[] = [];
-        for await (const page of paginateListRolePolicies({ client: iam, pageSize: 100 }, { RoleName: name })) {
+        for await (const page of paginateListRolePolicies(
+          { client: iam, pageSize: 100 },
+          { RoleName: name },
+          ...abortable(signal),
+        )) {
           signal?.throwIfAborted();
           list.push(...(page.PolicyNames ?? []));
         }
@@ -128,33 +165,80 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
         return { name: policyName, document: decodePolicyDocument(out.PolicyDocument ?? '') };
       });
 
-    const readRole = (name: string): Promise<Read<RoleState>> =>
-      attempt({ type: 'role', name }, async () => {
-        const { role, trustPolicy } = await call('iam:GetRole', async () => {
-          const out = await iam.send(new GetRoleCommand({ RoleName: name }), sendOptions);
-          if (!out.Role) throw new EntityMissing();
-          return { role: out.Role, trustPolicy: decodePolicyDocument(out.Role.AssumeRolePolicyDocument ?? '') };
-        });
-        const [attachedPolicies, inlineNames] = await Promise.all([listAttached(name), listInline(name)]);
-        const inlinePolicies = await Promise.all(inlineNames.map((policyName) => readInline(name, policyName)));
-        return {
-          name: role.RoleName ?? name,
-          arn: role.Arn ?? '',
-          path: role.Path ?? '/',
-          roleId: role.RoleId ?? '',
-          trustPolicy,
-          attachedPolicies,
-          inlinePolicies,
-          permissionsBoundaryArn: role.PermissionsBoundary?.PermissionsBoundaryArn,
-        };
+    /**
+     * One pass over a role: GetRole, then its policy lists and inline documents. A sub-read that fails
+     * is kept as `unread` with what was read; one that finds its entity gone (an inline policy deleted
+     * between list and get, as deploys do) throws `Vanished` so the role is read once more.
+     */
+    const readRoleOnce = async (name: string, lastTry: boolean): Promise<RoleState> => {
+      const { role, trustPolicy } = await call('iam:GetRole', async () => {
+        const out = await iam.send(new GetRoleCommand({ RoleName: name }), sendOptions);
+        if (!out.Role) throw new EmptyResponse('iam:GetRole');
+        return { role: out.Role, trustPolicy: decodePolicyDocument(out.Role.AssumeRolePolicyDocument ?? '') };
       });
+      const unread: AuditError[] = [];
+      const part = async <T>(operation: string, read: () => Promise<T>, fallback: T): Promise<T> => {
+        try {
+          return await read();
+        } catch (error) {
+          if (!(error instanceof OperationFailed)) throw error;
+          if (isNoSuchEntity(error.cause) && !lastTry) throw new Vanished(operation);
+          const auditError = toAuditError(error.operation, { type: 'role', name }, error.cause);
+          unread.push(
+            isNoSuchEntity(error.cause)
+              ? {
+                  ...auditError,
+                  message: `${auditError.message} (the role changed while it was read twice; a deploy in progress?)`,
+                }
+              : auditError,
+          );
+          return fallback;
+        }
+      };
+      const [attachedPolicies, inlineNames] = await Promise.all([
+        part('iam:ListAttachedRolePolicies', () => listAttached(name), [] as AttachedPolicy[]),
+        part('iam:ListRolePolicies', () => listInline(name), [] as string[]),
+      ]);
+      const inlinePolicies = (
+        await Promise.all(
+          inlineNames.map((policyName) =>
+            part('iam:GetRolePolicy', () => readInline(name, policyName), undefined as InlinePolicy | undefined),
+          ),
+        )
+      ).filter((p): p is InlinePolicy => p !== undefined);
+      return {
+        name: role.RoleName ?? name,
+        arn: role.Arn ?? '',
+        path: role.Path ?? '/',
+        roleId: role.RoleId ?? '',
+        trustPolicy,
+        attachedPolicies,
+        inlinePolicies,
+        permissionsBoundaryArn: role.PermissionsBoundary?.PermissionsBoundaryArn,
+        ...(unread.length > 0 ? { unread } : {}),
+      };
+    };
+
+    const readRole = (name: string): Promise<Read<RoleState>> =>
+      attempt(
+        { type: 'role', name },
+        async () => {
+          try {
+            return await readRoleOnce(name, false);
+          } catch (error) {
+            if (!(error instanceof Vanished)) throw error;
+            return await readRoleOnce(name, true);
+          }
+        },
+        'iam:GetRole',
+      );
 
     /** A managed policy's default version and its document (AWS managed ones too: effective permissions need them). */
     const readPolicy = (arn: string): Promise<Read<ManagedPolicyState>> =>
       attempt({ type: 'policy', name: arn }, async () => {
         const { policyName, versionId } = await call('iam:GetPolicy', async () => {
           const out = await iam.send(new GetPolicyCommand({ PolicyArn: arn }), sendOptions);
-          if (!out.Policy?.DefaultVersionId) throw new EntityMissing();
+          if (!out.Policy?.DefaultVersionId) throw new EmptyResponse('iam:GetPolicy');
           return { policyName: out.Policy.PolicyName ?? arn, versionId: out.Policy.DefaultVersionId };
         });
         const document = await call('iam:GetPolicyVersion', async () => {

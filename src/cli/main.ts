@@ -4,6 +4,7 @@ import pc from 'picocolors';
 import { collectState, runAudit } from '../app/run-audit.js';
 import { isTopicArn } from '../arns.js';
 import type { AlertPublisher } from '../aws/sns-publisher.js';
+import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from '../aws/timeouts.js';
 import { captureBaseline } from '../baseline/capture.js';
 import { loadBaselineFile } from '../baseline/load.js';
 import { parseBaselineText } from '../baseline/parse.js';
@@ -29,7 +30,11 @@ export interface CliIo {
 
 /** Builds the AWS adapters; tests replace them with fakes. */
 export interface CliDeps {
-  readonly createPorts: (options: { homeRegion: string; endpoint?: string | undefined }) => AuditPorts;
+  readonly createPorts: (options: {
+    homeRegion: string;
+    endpoint?: string | undefined;
+    timeouts?: HttpTimeouts | undefined;
+  }) => AuditPorts;
   readonly createPublisher: () => AlertPublisher;
 }
 
@@ -50,14 +55,18 @@ Options:
   --output FILE        write the report (or the captured baseline) to FILE instead of standard output
   --fail-on SEVERITY   exit 1 when a finding is at or above it: ${SEVERITIES.join('|')} (default: medium)
   --publish TOPIC_ARN  also publish the alert the Lambda would send (findings at or above --fail-on)
+  --connect-timeout S  seconds to connect to an AWS endpoint (default: 3)
+  --request-timeout S  seconds for one AWS request to answer; retried like any failure (default: 30)
   --quiet              no progress messages on standard error
+  --debug              on an unexpected error, print its stack trace
   -h, --help           show this help
   -v, --version        show the version
 
 Credentials come from the standard AWS chain (AWS_PROFILE, environment, SSO, instance role);
 AWS_ENDPOINT_URL points every client at another endpoint.
 Exit codes: 0 no finding at or above --fail-on (or a valid baseline), 1 findings, 2 usage or
-configuration error (an invalid baseline included), 3 audit incomplete.
+configuration error (an invalid baseline included), the AWS identity could not be established, or an
+unexpected error; 3 audit incomplete (something could not be read).
 `;
 
 /** Parsed and validated `audit` options. */
@@ -69,6 +78,7 @@ export interface AuditArgs {
   readonly failOn: Severity;
   readonly quiet: boolean;
   readonly publish?: string | undefined;
+  readonly timeouts: HttpTimeouts;
 }
 
 /** What the command line asks for. */
@@ -81,6 +91,7 @@ export type CliRequest =
       readonly regions: string[];
       readonly output?: string;
       readonly quiet: boolean;
+      readonly timeouts: HttpTimeouts;
     }
   | { readonly command: 'baseline validate'; readonly file: string };
 
@@ -92,14 +103,28 @@ const OPTIONS = {
   'fail-on': { type: 'string' },
   publish: { type: 'string' },
   quiet: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  'connect-timeout': { type: 'string' },
+  'request-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
 
 const ALLOWED: Record<'audit' | 'baseline capture' | 'baseline validate', readonly string[]> = {
-  audit: ['regions', 'baseline', 'format', 'output', 'fail-on', 'publish', 'quiet'],
-  'baseline capture': ['regions', 'output', 'quiet'],
-  'baseline validate': [],
+  audit: [
+    'regions',
+    'baseline',
+    'format',
+    'output',
+    'fail-on',
+    'publish',
+    'quiet',
+    'connect-timeout',
+    'request-timeout',
+    'debug',
+  ],
+  'baseline capture': ['regions', 'output', 'quiet', 'connect-timeout', 'request-timeout', 'debug'],
+  'baseline validate': ['debug'],
 };
 
 /** Parses the command line; throws ConfigError with a message a user can act on. */
@@ -148,7 +173,19 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
   const regions = parseRegionList(regionList, values.regions ? '--regions' : 'AWS_REGION');
   const output = values.output as string | undefined;
   const quiet = values.quiet === true;
-  if (command === 'baseline capture') return { command, regions, ...(output ? { output } : {}), quiet };
+  const seconds = (name: string, fallbackMs: number): number => {
+    const given = values[name] as string | undefined;
+    if (given === undefined) return fallbackMs;
+    if (!/^\d+(\.\d+)?$/.test(given) || Number(given) <= 0) {
+      throw new ConfigError(`--${name} must be a positive number of seconds, not "${given}".`);
+    }
+    return Math.round(Number(given) * 1000);
+  };
+  const timeouts: HttpTimeouts = {
+    connectMs: seconds('connect-timeout', DEFAULT_HTTP_TIMEOUTS.connectMs),
+    requestMs: seconds('request-timeout', DEFAULT_HTTP_TIMEOUTS.requestMs),
+  };
+  if (command === 'baseline capture') return { command, regions, ...(output ? { output } : {}), quiet, timeouts };
 
   const format = (values.format as string | undefined) ?? 'text';
   if (format !== 'text' && format !== 'json') throw new ConfigError(`--format must be text or json, not "${format}".`);
@@ -170,6 +207,7 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
       failOn: failOn as Severity,
       quiet,
       publish,
+      timeouts,
     },
   };
 };
@@ -204,7 +242,11 @@ const audit = async (args: AuditArgs, io: CliIo, deps: CliDeps): Promise<number>
   const baseline: Baseline = args.baseline ? await loadBaselineFile(args.baseline) : AWS_DEFAULT_BASELINE;
   let report: Report;
   try {
-    const ports = deps.createPorts({ homeRegion: args.regions[0] ?? 'us-east-1', endpoint: io.env.AWS_ENDPOINT_URL });
+    const ports = deps.createPorts({
+      homeRegion: args.regions[0] ?? 'us-east-1',
+      endpoint: io.env.AWS_ENDPOINT_URL,
+      timeouts: args.timeouts,
+    });
     report = await runAudit(ports, { regions: args.regions, baseline, ...(progress ? { onProgress: progress } : {}) });
   } catch (error) {
     if (error instanceof ConfigError) throw error;
@@ -234,7 +276,11 @@ const capture = async (
   deps: CliDeps,
 ): Promise<number> => {
   const progress = request.quiet ? undefined : (message: string) => io.stderr.write(`${message}\n`);
-  const ports = deps.createPorts({ homeRegion: request.regions[0] ?? 'us-east-1', endpoint: io.env.AWS_ENDPOINT_URL });
+  const ports = deps.createPorts({
+    homeRegion: request.regions[0] ?? 'us-east-1',
+    endpoint: io.env.AWS_ENDPOINT_URL,
+    timeouts: request.timeouts,
+  });
   const state = await collectState(ports, {
     regions: request.regions,
     baseline: AWS_DEFAULT_BASELINE,
@@ -298,6 +344,12 @@ export const runCli = async (argv: readonly string[], io: CliIo, deps: CliDeps):
       io.stderr.write(`batch-iam-drift: ${error.message}\n`);
       return EXIT.usage;
     }
-    throw error;
+    // Never exit 1 (which means findings) for a bug or an unforeseen failure: one line, the stack on --debug.
+    const e = error as { name?: string; message?: string; stack?: string };
+    io.stderr.write(
+      `batch-iam-drift: unexpected error: ${e.name ?? 'Error'}: ${(e.message ?? String(error)).split('\n')[0]}${argv.includes('--debug') ? '' : ' (run again with --debug for the stack trace)'}\n`,
+    );
+    if (argv.includes('--debug') && e.stack) io.stderr.write(`${e.stack}\n`);
+    return EXIT.usage;
   }
 };

@@ -99,6 +99,11 @@ export interface RoleState {
   readonly attachedPolicies: readonly AttachedPolicy[];
   readonly inlinePolicies: readonly InlinePolicy[];
   readonly permissionsBoundaryArn?: string | undefined;
+  /**
+   * Parts of the role that could not be read (a policy listing, an inline document). What was read is
+   * kept, so the role's findings are a lower bound; rules that judge an absence skip what is unread.
+   */
+  readonly unread?: readonly AuditError[];
 }
 
 /** The live state of one instance profile. */

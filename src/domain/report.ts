@@ -36,11 +36,13 @@ export interface Report {
   readonly omittedWaived?: number;
 }
 
-/** Collects the errors recorded in a snapshot, instance profiles first. */
-export const snapshotErrors = (snapshot: IamSnapshot): AuditError[] =>
-  [...snapshot.instanceProfiles.values(), ...snapshot.roles.values(), ...snapshot.managedPolicies.values()].flatMap(
+/** Collects the errors recorded in a snapshot, instance profiles first; a partly read role adds what it could not read. */
+export const snapshotErrors = (snapshot: IamSnapshot): AuditError[] => [
+  ...[...snapshot.instanceProfiles.values(), ...snapshot.roles.values(), ...snapshot.managedPolicies.values()].flatMap(
     (read) => (read.status === 'error' ? [read.error] : []),
-  );
+  ),
+  ...[...snapshot.roles.values()].flatMap((read) => (read.status === 'found' ? (read.value.unread ?? []) : [])),
+];
 
 /** Counts findings per severity, every severity present. */
 export const countBySeverity = (findings: readonly Finding[]): Record<Severity, number> => {

@@ -1,4 +1,5 @@
 import { isTopicArn, parseS3Uri } from '../arns.js';
+import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from '../aws/timeouts.js';
 import { SEVERITIES, type Severity } from '../domain/model.js';
 import { ConfigError } from '../errors.js';
 import { parseRegionList } from '../regions.js';
@@ -14,6 +15,8 @@ export interface LambdaConfig {
   readonly reserveMs: number;
   /** Read the baseline from this `s3://bucket/key` on every run instead of the bundled one. */
   readonly baselineS3Uri?: string;
+  /** HTTP timeouts of every AWS client. */
+  readonly timeouts: HttpTimeouts;
 }
 
 /** Parses and validates the environment; every error names the variable and what it expects. */
@@ -45,12 +48,24 @@ export const parseLambdaConfig = (env: Readonly<Record<string, string | undefine
   if (baselineS3Uri && !parseS3Uri(baselineS3Uri)) {
     throw new ConfigError(`BASELINE_S3_URI "${baselineS3Uri}" is not an s3://bucket/key URI.`);
   }
+  const seconds = (name: string, fallbackMs: number): number => {
+    const given = env[name]?.trim();
+    if (!given) return fallbackMs;
+    if (!/^\d+(\.\d+)?$/.test(given) || Number(given) <= 0) {
+      throw new ConfigError(`${name} must be a positive number of seconds, not "${given}".`);
+    }
+    return Math.round(Number(given) * 1000);
+  };
   return {
     topicArn,
     regions,
     minSeverity,
     alertMode,
     reserveMs: Number(reserve) * 1000,
+    timeouts: {
+      connectMs: seconds('CONNECT_TIMEOUT_SECONDS', DEFAULT_HTTP_TIMEOUTS.connectMs),
+      requestMs: seconds('REQUEST_TIMEOUT_SECONDS', DEFAULT_HTTP_TIMEOUTS.requestMs),
+    },
     ...(baselineS3Uri ? { baselineS3Uri } : {}),
   };
 };

@@ -18,7 +18,9 @@ const config = parseLambdaConfig(process.env);
 
 // The S3 client exists only when the baseline lives in S3.
 const s3Uri = config.baselineS3Uri;
-const readS3 = s3Uri ? createS3TextReader(createS3Client(config.regions[0] ?? 'us-east-1')) : undefined;
+const readS3 = s3Uri
+  ? createS3TextReader(createS3Client(config.regions[0] ?? 'us-east-1', config.timeouts))
+  : undefined;
 let bundled: Promise<Baseline> | undefined;
 
 /** The baseline for a run: read from S3 every time when BASELINE_S3_URI is set, else the bundled file (parsed once). */
@@ -31,8 +33,12 @@ const loadBaseline = (): Promise<Baseline> => {
 /** The deployed Lambda entry point (`dist/handler.handler`). */
 export const handler = createHandler({
   config,
-  ports: createAwsPorts({ homeRegion: config.regions[0] ?? 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL }),
-  publisher: createSnsPublisher(createSnsClient),
+  ports: createAwsPorts({
+    homeRegion: config.regions[0] ?? 'us-east-1',
+    endpoint: process.env.AWS_ENDPOINT_URL,
+    timeouts: config.timeouts,
+  }),
+  publisher: createSnsPublisher((region) => createSnsClient(region, config.timeouts)),
   loadBaseline,
   logger,
   metrics,

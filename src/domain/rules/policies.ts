@@ -181,7 +181,11 @@ export function* policyRules(context: RoleContext): Generator<FindingDraft> {
 /** Rules on what must be there: required managed policies (or an own-policy equivalent) and the inline policies the baseline records. */
 export function* requiredPolicyRules(context: RoleContext): Generator<FindingDraft> {
   const { role, kind, expected, base, input } = context;
-  for (const alternatives of expected.requiredManagedPolicies) {
+  const unread = new Set((role.unread ?? []).map((e) => e.operation));
+  // What could not be listed is not judged absent: the read error is in the report instead.
+  const attachedKnown = !unread.has('iam:ListAttachedRolePolicies');
+  const inlineKnown = !unread.has('iam:ListRolePolicies') && !unread.has('iam:GetRolePolicy');
+  for (const alternatives of attachedKnown ? expected.requiredManagedPolicies : []) {
     if (alternatives.some((ref) => role.attachedPolicies.some((p) => policyRefMatches(ref, p.arn)))) continue;
     const arn = policyRefArn(input.partition, alternatives[0] ?? '');
     const equivalentActions = alternatives.map((ref) => expected.requiredEquivalents?.[ref]).find(Boolean);
@@ -197,7 +201,7 @@ export function* requiredPolicyRules(context: RoleContext): Generator<FindingDra
       remediation: `aws iam attach-role-policy --role-name ${role.name} --policy-arn ${arn}`,
     };
   }
-  for (const name of Object.keys(expected.allowedInlinePolicies)) {
+  for (const name of inlineKnown ? Object.keys(expected.allowedInlinePolicies) : []) {
     if (expected.allowedInlinePolicies[name] === null || role.inlinePolicies.some((p) => p.name === name)) continue;
     yield {
       ...base,

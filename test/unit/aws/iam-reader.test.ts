@@ -176,14 +176,74 @@ describe('createPerRoleIamReader', () => {
     // Assess
     expect(snapshot.roles.get('gone')).toEqual({ status: 'missing' });
     expect(snapshot.instanceProfiles.get('nope')).toEqual({ status: 'missing' });
-    expect(snapshot.roles.get('locked')).toEqual({
-      status: 'error',
-      error: {
+    // What was read is kept; the listing that failed is named.
+    const locked = snapshot.roles.get('locked');
+    expect(locked?.status).toBe('found');
+    expect(locked?.status === 'found' && locked.value.trustPolicy.statements).toHaveLength(1);
+    expect(locked?.status === 'found' && locked.value.unread).toEqual([
+      {
         operation: 'iam:ListRolePolicies',
         resource: { type: 'role', name: 'locked' },
         code: 'AccessDenied',
         message: 'User is not authorized to perform: iam:ListRolePolicies',
       },
+    ]);
+    // A role is missing only when GetRole says so twice.
+    expect(iamMock).toHaveReceivedCommandWith(GetRoleCommand, { RoleName: 'gone' });
+    expect(iamMock.commandCalls(GetRoleCommand, { RoleName: 'gone' })).toHaveLength(2);
+  });
+
+  it('takes an empty successful answer for a read error, never for a missing entity', async () => {
+    iamMock.on(GetRoleCommand).resolves({});
+    iamMock.on(GetInstanceProfileCommand).resolves({});
+    const snapshot = await createPerRoleIamReader(new IAMClient({})).read({
+      roleNames: ['r'],
+      instanceProfileNames: ['p'],
+    });
+    expect(snapshot.roles.get('r')).toMatchObject({
+      status: 'error',
+      error: { operation: 'iam:GetRole', code: 'EmptyResponse' },
+    });
+    expect(snapshot.instanceProfiles.get('p')).toMatchObject({
+      status: 'error',
+      error: { operation: 'iam:GetInstanceProfile', code: 'EmptyResponse' },
+    });
+  });
+
+  it('reads a role again when an inline policy disappears between list and get, as during a deploy', async () => {
+    // Prepare: the first pass lists "old", which is gone when fetched; the second pass no longer lists it.
+    iamMock.on(GetRoleCommand).resolves(roleOutput('app'));
+    iamMock
+      .on(ListRolePoliciesCommand)
+      .resolvesOnce({ PolicyNames: ['old'] })
+      .resolves({ PolicyNames: [] });
+    iamMock.on(GetRolePolicyCommand).rejects(missing());
+    // Act
+    const snapshot = await createPerRoleIamReader(new IAMClient({})).read({
+      roleNames: ['app'],
+      instanceProfileNames: [],
+    });
+    // Assess
+    const app = snapshot.roles.get('app');
+    expect(app?.status).toBe('found');
+    expect(app?.status === 'found' && [app.value.inlinePolicies, app.value.unread]).toEqual([[], undefined]);
+    expect(iamMock).toHaveReceivedCommandTimes(GetRoleCommand, 2);
+  });
+
+  it('reports a sub-read that vanishes twice as a read error, keeping the role', async () => {
+    iamMock.on(GetRoleCommand).resolves(roleOutput('app'));
+    iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['flapping'] });
+    iamMock.on(GetRolePolicyCommand).rejects(missing());
+    const snapshot = await createPerRoleIamReader(new IAMClient({})).read({
+      roleNames: ['app'],
+      instanceProfileNames: [],
+    });
+    const app = snapshot.roles.get('app');
+    expect(app?.status).toBe('found');
+    expect(app?.status === 'found' && app.value.unread?.[0]).toMatchObject({
+      operation: 'iam:GetRolePolicy',
+      code: 'NoSuchEntityException',
+      message: expect.stringMatching(/changed while it was read twice/),
     });
   });
 

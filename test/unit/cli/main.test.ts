@@ -41,6 +41,42 @@ const ports = (
 });
 
 describe('runCli', () => {
+  it('exits 2 with one line for an unexpected error, and prints the stack only with --debug', async () => {
+    // An output stream that fails while the report is written (a closed pipe, say).
+    const run = async (argv: string[]) => {
+      const err: string[] = [];
+      const io = {
+        stdout: {
+          write: () => {
+            throw new TypeError('stdout is gone\n    at line two');
+          },
+        },
+        stderr: { write: (t: string) => err.push(t) },
+        env: { AWS_REGION: 'us-east-1' },
+      };
+      return { code: await runCli(argv, io, ports()), err: err.join('') };
+    };
+    const plain = await run(['audit', '--quiet']);
+    expect(plain).toEqual({
+      code: 2,
+      err: 'batch-iam-drift: unexpected error: TypeError: stdout is gone (run again with --debug for the stack trace)\n',
+    });
+    const debug = await run(['audit', '--quiet', '--debug']);
+    expect(debug.code).toBe(2);
+    expect(debug.err).toMatch(
+      /^batch-iam-drift: unexpected error: TypeError: stdout is gone\nTypeError: stdout is gone/,
+    );
+  });
+
+  it.each([
+    [['audit', '--request-timeout', 'soon'], /--request-timeout must be a positive number of seconds, not "soon"/],
+    [['audit', '--connect-timeout', '0'], /--connect-timeout must be a positive number of seconds/],
+  ])('rejects bad timeouts: %j', async (argv, message) => {
+    const c = capture();
+    expect(await runCli([...argv, '--regions', 'us-east-1'], c.io(), ports())).toBe(2);
+    expect(c.err.join('')).toMatch(message);
+  });
+
   it.each([
     [['audit', '--bogus'], /Unknown option '--bogus'.*--help/],
     [['audit', '--regions', 'us-east-1,mars-1'], /"mars-1" is not an AWS region name/],

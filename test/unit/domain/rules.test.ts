@@ -154,6 +154,28 @@ describe('evaluateRules', () => {
     expect(findings[0]?.remediation).toMatch(/edit customer-managed policy break-glass/);
   });
 
+  it('keeps the findings of what was read when a listing failed, and invents no missing policy', () => {
+    const unread = [
+      {
+        operation: 'iam:ListAttachedRolePolicies',
+        resource: { type: 'role' as const, name: 'ecsInstanceRole' },
+        code: 'AccessDenied',
+        message: 'denied',
+      },
+    ];
+    const snapshot = withInstanceRole({
+      attachedPolicies: [],
+      unread,
+      trustPolicy: normalisePolicy({
+        Statement: { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::210987654321:root' }, Action: 'sts:AssumeRole' },
+      }),
+    });
+    expect(summary(evaluate([ce('a')], snapshot))).toEqual([
+      ['trust-principal-unexpected', 'critical', 'ecsInstanceRole', 'AWS:210987654321'],
+      ['trust-service-missing', 'high', 'ecsInstanceRole', 'ec2.amazonaws.com'],
+    ]);
+  });
+
   it('reports a missing role and a missing instance profile', () => {
     const findings = evaluate(
       [ce('a', { instanceRole: 'gone-profile' })],

@@ -12,6 +12,7 @@ describe('parseLambdaConfig', () => {
       minSeverity: 'medium',
       alertMode: 'findings',
       reserveMs: 20_000,
+      timeouts: { connectMs: 3_000, requestMs: 30_000 },
     });
   });
 
@@ -23,6 +24,8 @@ describe('parseLambdaConfig', () => {
         ALERT_MIN_SEVERITY: 'high',
         ALERT_MODE: 'always',
         DEADLINE_RESERVE_SECONDS: '30',
+        CONNECT_TIMEOUT_SECONDS: '2',
+        REQUEST_TIMEOUT_SECONDS: '12.5',
         AWS_REGION: 'eu-west-1',
       }),
     ).toEqual({
@@ -31,6 +34,7 @@ describe('parseLambdaConfig', () => {
       minSeverity: 'high',
       alertMode: 'always',
       reserveMs: 30_000,
+      timeouts: { connectMs: 2_000, requestMs: 12_500 },
     });
   });
 
@@ -38,6 +42,14 @@ describe('parseLambdaConfig', () => {
     [{}, /TOPIC_ARN is not set/],
     [{ TOPIC_ARN: 'alerts' }, /TOPIC_ARN "alerts" is not an SNS topic ARN/],
     [{ TOPIC_ARN: TOPIC }, /AUDIT_REGIONS is not set and AWS_REGION is missing/],
+    [
+      { TOPIC_ARN: TOPIC, AWS_REGION: 'eu-west-1', REQUEST_TIMEOUT_SECONDS: 'never' },
+      /REQUEST_TIMEOUT_SECONDS must be a positive number of seconds, not "never"/,
+    ],
+    [
+      { TOPIC_ARN: TOPIC, AWS_REGION: 'eu-west-1', CONNECT_TIMEOUT_SECONDS: '0' },
+      /CONNECT_TIMEOUT_SECONDS must be a positive number of seconds/,
+    ],
     [{ TOPIC_ARN: TOPIC, AUDIT_REGIONS: 'us-east-1,nowhere' }, /AUDIT_REGIONS: "nowhere" is not an AWS region name/],
     [{ TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', ALERT_MIN_SEVERITY: 'urgent' }, /ALERT_MIN_SEVERITY must be one of/],
     [

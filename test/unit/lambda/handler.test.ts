@@ -23,6 +23,7 @@ const config = (overrides: Partial<LambdaConfig> = {}): LambdaConfig => ({
   minSeverity: 'medium',
   alertMode: 'findings',
   reserveMs: 20_000,
+  timeouts: { connectMs: 3_000, requestMs: 30_000 },
   ...overrides,
 });
 
