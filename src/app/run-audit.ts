@@ -1,7 +1,7 @@
 import type { Baseline } from '../domain/baseline.js';
 import type { AuditError, ComputeEnvironment, IamSnapshot } from '../domain/model.js';
 import { addProfileRoles, planReferences, type ReferencePlan } from '../domain/references.js';
-import { countBySeverity, type Report, snapshotErrors } from '../domain/report.js';
+import { countBySeverity, nothingAudited, type Report, snapshotErrors } from '../domain/report.js';
 import { evaluateRules } from '../domain/rules/index.js';
 import { applyWaivers } from '../domain/waivers.js';
 import { ConfigError } from '../errors.js';
@@ -185,5 +185,9 @@ export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promis
     waived,
     waiversExpiringSoon: expiringSoon,
     errors,
+    // Listing errors already say why nothing was found; an empty account in readable regions must say so.
+    ...(computeEnvironments.length === 0 && errors.length === 0 && !options.computeEnvironments
+      ? { warnings: [nothingAudited(options.regions)] }
+      : {}),
   };
 };

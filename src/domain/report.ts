@@ -28,6 +28,8 @@ export interface Report {
   /** Waivers that expire within 14 days. */
   readonly waiversExpiringSoon: readonly Waiver[];
   readonly errors: readonly AuditError[];
+  /** What a reader must know that is neither a finding nor a read error (nothing audited). Absent when empty. */
+  readonly warnings?: readonly ReportWarning[];
   /** Set only in an alert that had to leave the least severe findings out to fit the SNS size limit. */
   readonly omittedFindings?: number;
   /** Set only in an alert that had to leave read errors out to fit the SNS size limit. */
@@ -35,6 +37,18 @@ export interface Report {
   /** Set only in an alert that had to leave waived findings out to fit the SNS size limit. */
   readonly omittedWaived?: number;
 }
+
+/** A warning in the report: `NothingAudited` when no compute environment was found in any audited region. */
+export interface ReportWarning {
+  readonly code: 'NothingAudited';
+  readonly message: string;
+}
+
+/** The warning for an audit that found no compute environment: "no drift" would be misleading. */
+export const nothingAudited = (regions: readonly string[]): ReportWarning => ({
+  code: 'NothingAudited',
+  message: `nothing audited: no compute environment in ${regions.join(', ')} (a wrong region or account?)`,
+});
 
 /** Collects the errors recorded in a snapshot, instance profiles first; a partly read role adds what it could not read. */
 export const snapshotErrors = (snapshot: IamSnapshot): AuditError[] => [

@@ -44,6 +44,20 @@ export const parseLambdaConfig = (env: Readonly<Record<string, string | undefine
   if (!/^\d+$/.test(reserve)) {
     throw new ConfigError(`DEADLINE_RESERVE_SECONDS must be a whole number of seconds, not "${reserve}".`);
   }
+  const timeout = env.FUNCTION_TIMEOUT_SECONDS?.trim();
+  if (timeout !== undefined && timeout !== '') {
+    if (!/^\d+$/.test(timeout) || Number(timeout) === 0) {
+      throw new ConfigError(
+        `FUNCTION_TIMEOUT_SECONDS must be the function's timeout in whole seconds, not "${timeout}".`,
+      );
+    }
+    // The reserve is time kept back to publish: at half the timeout or more, the audit gets little or none.
+    if (Number(reserve) * 2 >= Number(timeout)) {
+      throw new ConfigError(
+        `DEADLINE_RESERVE_SECONDS (${reserve}) must be less than half of the function's timeout (FUNCTION_TIMEOUT_SECONDS ${timeout}): the audit would have no time left.`,
+      );
+    }
+  }
   const baselineS3Uri = env.BASELINE_S3_URI?.trim();
   if (baselineS3Uri && !parseS3Uri(baselineS3Uri)) {
     throw new ConfigError(`BASELINE_S3_URI "${baselineS3Uri}" is not an s3://bucket/key URI.`);

@@ -115,6 +115,42 @@ export const createHandler = (deps: HandlerDeps) => {
     }
   };
 
+  /**
+   * Publishes "no audit ran" for a run that could not start. The account comes from the function's own
+   * ARN, so this works when STS cannot be reached or the deadline fired during the identity call.
+   */
+  const alertNoAudit = async (error: unknown, context: Context, regions: readonly string[], dryRun: boolean) => {
+    const cause = error as { name?: string; message?: string };
+    const reason = whyNoAudit(cause);
+    logger.error('no audit ran', { error: error as Error });
+    metrics.addMetric('AuditErrors', MetricUnit.Count, 1);
+    const account = context.invokedFunctionArn?.split(':')[4] ?? 'unknown';
+    const report = unauditedReport(
+      TOOL,
+      account,
+      regions,
+      {
+        operation: 'sts:GetCallerIdentity',
+        resource: { type: 'account', name: account },
+        code: cause.name ?? 'UnknownError',
+        message: `No audit ran: ${reason}`.slice(0, 4000),
+      },
+      new Date(),
+    );
+    if (dryRun) return;
+    try {
+      await deps.publisher.publish(config.topicArn, buildAlert(report, { minSeverity: config.minSeverity }));
+    } catch (publishError) {
+      logger.error('publish failed', { topicArn: config.topicArn, error: publishError as Error });
+    }
+  };
+
+  /** Why a run could not start, in words for the alert. */
+  const whyNoAudit = (cause: { name?: string; message?: string }): string =>
+    cause.name === 'DeadlineError' || cause.name === 'AbortError'
+      ? `the deadline (${config.reserveMs / 1000} s before the Lambda timeout) was reached before the AWS identity was established. Raise the function's timeout or lower DEADLINE_RESERVE_SECONDS.`
+      : `the audit could not start: ${cause.message ?? 'unknown error'}`;
+
   const audit = async (event: unknown, context: Context): Promise<AuditSummary> => {
     const request = parseEvent(event, { regions: config.regions, minSeverity: config.minSeverity });
     logger.info('audit started', { trigger: request.trigger, regions: request.regions, dryRun: request.dryRun });
@@ -137,6 +173,10 @@ export const createHandler = (deps: HandlerDeps) => {
         ...(request.computeEnvironments ? { computeEnvironments: request.computeEnvironments } : {}),
         onProgress: (message) => logger.debug(message),
       });
+    } catch (error) {
+      // The audit could not start (the identity call failed or the deadline came first): say so, then fail.
+      await alertNoAudit(error, context, request.regions, request.dryRun);
+      throw error;
     } finally {
       clearTimeout(timer);
     }
@@ -146,6 +186,7 @@ export const createHandler = (deps: HandlerDeps) => {
     }
     metrics.addMetric('AuditRuns', MetricUnit.Count, 1);
     metrics.addMetric('RolesAudited', MetricUnit.Count, report.summary.roles);
+    metrics.addMetric('ComputeEnvironmentsAudited', MetricUnit.Count, report.summary.computeEnvironments);
     metrics.addMetric('AuditErrors', MetricUnit.Count, report.errors.length);
     metrics.addMetric('AuditDuration', MetricUnit.Milliseconds, Date.now() - started);
     for (const error of report.errors) logger.warn('could not read', { ...error });

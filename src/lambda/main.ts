@@ -10,8 +10,12 @@ import type { Baseline } from '../domain/baseline.js';
 import { parseLambdaConfig } from './config.js';
 import { createHandler } from './handler.js';
 
-const logger = new Logger({ serviceName: 'batch-iam-drift' });
-const metrics = new Metrics({ namespace: 'BatchIamDrift', serviceName: 'batch-iam-drift' });
+// The service name (a metric dimension) comes from POWERTOOLS_SERVICE_NAME, which carries the stage.
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'batch-iam-drift' });
+const metrics = new Metrics({
+  namespace: 'BatchIamDrift',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'batch-iam-drift',
+});
 
 // Read and validated once per container: a bad variable fails the cold start with a message naming it.
 const config = parseLambdaConfig(process.env);

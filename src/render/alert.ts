@@ -76,6 +76,11 @@ const countsAtOrAbove = (report: Report, minSeverity: Severity): string =>
  */
 export const alertSubject = (report: Report, minSeverity: Severity): string => {
   const counts = countsAtOrAbove(report, minSeverity);
+  if (report.complete && report.warnings?.some((w) => w.code === 'NothingAudited')) {
+    return asciiSubject(
+      `[batch-iam-drift] NOTHING AUDITED in ${report.account}: no compute environment in ${report.regions.join(', ')}`,
+    );
+  }
   if (report.complete) return asciiSubject(`[batch-iam-drift] ${counts || 'no drift'} in ${report.account}`);
   const first = report.errors[0];
   const unread = `${report.errors.length} unread${first ? ` (${first.operation} ${first.code})` : ''}`;

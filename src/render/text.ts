@@ -76,6 +76,9 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
         ),
       ),
     );
+  } else if (report.warnings?.some((w) => w.code === 'NothingAudited')) {
+    lines.push(colour.yellow(colour.bold(`Nothing audited: no compute environment in ${report.regions.join(', ')}.`)));
+    lines.push('Check the regions and the account the credentials belong to; "no drift" would be misleading.');
   } else if (summary.findings === 0) {
     lines.push(colour.green('No drift found.'));
   }

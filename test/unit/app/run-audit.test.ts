@@ -71,6 +71,26 @@ describe('runAudit', () => {
     expect(reportSchemaErrors(report)).toEqual([]);
   });
 
+  it('says "nothing audited" when no region has a compute environment, and only then', async () => {
+    const empty = await runAudit(fakePorts({ 'us-east-1': [], 'eu-west-1': [] }, documented()), {
+      regions: ['us-east-1', 'eu-west-1'],
+      baseline: AWS_DEFAULT_BASELINE,
+    });
+    expect(empty.warnings).toEqual([
+      {
+        code: 'NothingAudited',
+        message: 'nothing audited: no compute environment in us-east-1, eu-west-1 (a wrong region or account?)',
+      },
+    ]);
+    expect(empty.summary.computeEnvironments).toBe(0);
+    expect(reportSchemaErrors(empty)).toEqual([]);
+    const some = await runAudit(fakePorts({ 'us-east-1': [ce('a')] }, documented()), {
+      regions: ['us-east-1'],
+      baseline: AWS_DEFAULT_BASELINE,
+    });
+    expect(some.warnings).toBeUndefined();
+  });
+
   it('carries IAM read errors into the report', async () => {
     const snapshot = snapshotOf(
       {

@@ -95,4 +95,38 @@ describe('serverless.yml, packaged', () => {
       TreatMissingData: 'breaching',
     });
   });
+
+  it('sends every alarm to the operations topic, which every alert subscriber also gets unfiltered', () => {
+    const resources = Object.values(template.Resources);
+    const alarms = resources.filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThanOrEqual(3);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'OpsTopic' }]);
+      const dimensions = alarm.Properties.Dimensions as { Name: string; Value: string }[] | undefined;
+      // The stage is in the dimension: a dev stack's runs cannot keep prod's alarms quiet.
+      const service = dimensions?.find((d) => d.Name === 'service');
+      if (service) expect(service.Value).toBe('batch-iam-drift-test');
+    }
+    const subscriptions = resources.filter((r) => r.Type === 'AWS::SNS::Subscription');
+    const topicsByEndpoint = (topic: string) =>
+      subscriptions.filter((r) => JSON.stringify(r.Properties.TopicArn) === JSON.stringify({ Ref: topic }));
+    expect(topicsByEndpoint('OpsTopic').map((r) => r.Properties.Endpoint)).toEqual(
+      topicsByEndpoint('AlertTopic').map((r) => r.Properties.Endpoint),
+    );
+    expect(topicsByEndpoint('OpsTopic').every((r) => r.Properties.FilterPolicy === undefined)).toBe(true);
+    expect(template.Resources.SlackChannel?.Properties.SnsTopicArns).toEqual([
+      { Ref: 'AlertTopic' },
+      { Ref: 'OpsTopic' },
+    ]);
+    const environment =
+      (
+        template.Resources.AuditLambdaFunction?.Properties.Environment as
+          | { Variables: Record<string, unknown> }
+          | undefined
+      )?.Variables ?? {};
+    expect(environment.POWERTOOLS_SERVICE_NAME).toBe('batch-iam-drift-test');
+    expect(environment.FUNCTION_TIMEOUT_SECONDS).toBe(
+      String(template.Resources.AuditLambdaFunction?.Properties.Timeout),
+    );
+  });
 });

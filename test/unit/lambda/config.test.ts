@@ -43,6 +43,14 @@ describe('parseLambdaConfig', () => {
     [{ TOPIC_ARN: 'alerts' }, /TOPIC_ARN "alerts" is not an SNS topic ARN/],
     [{ TOPIC_ARN: TOPIC }, /AUDIT_REGIONS is not set and AWS_REGION is missing/],
     [
+      { TOPIC_ARN: TOPIC, AWS_REGION: 'eu-west-1', FUNCTION_TIMEOUT_SECONDS: '60', DEADLINE_RESERVE_SECONDS: '30' },
+      /DEADLINE_RESERVE_SECONDS \(30\) must be less than half of the function's timeout \(FUNCTION_TIMEOUT_SECONDS 60\)/,
+    ],
+    [
+      { TOPIC_ARN: TOPIC, AWS_REGION: 'eu-west-1', FUNCTION_TIMEOUT_SECONDS: 'ten' },
+      /FUNCTION_TIMEOUT_SECONDS must be/,
+    ],
+    [
       { TOPIC_ARN: TOPIC, AWS_REGION: 'eu-west-1', REQUEST_TIMEOUT_SECONDS: 'never' },
       /REQUEST_TIMEOUT_SECONDS must be a positive number of seconds, not "never"/,
     ],

@@ -7,6 +7,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSnsPublisher } from '../../../src/aws/sns-publisher.js';
 import { AWS_DEFAULT_BASELINE, type Baseline } from '../../../src/domain/baseline.js';
+import { ConfigError } from '../../../src/errors.js';
 import type { LambdaConfig } from '../../../src/lambda/config.js';
 import { createHandler } from '../../../src/lambda/handler.js';
 import type { AuditPorts, IamReadRequest } from '../../../src/ports.js';
@@ -254,6 +255,47 @@ describe('createHandler', () => {
       code: 'DeadlineError',
       message: 'stopped reading 20 s before the Lambda timeout',
     });
+  });
+
+  it.each([
+    ['the deadline fires during the identity call', 20_050],
+    ['the reserve is more than the time left', 5_000],
+  ])('publishes "no audit ran" and fails the invocation when %s', async (_label, remainingMs) => {
+    // Prepare: STS answers only when the deadline aborts it.
+    const base = fakePorts({ 'us-east-1': [ce('ce-a')] }, clean());
+    const hanging: AuditPorts = {
+      ...base,
+      identity: {
+        whoAmI: (signal) =>
+          new Promise((_resolve, reject) => {
+            const stop = () => reject(signal?.reason);
+            if (signal?.aborted) stop();
+            signal?.addEventListener('abort', stop);
+          }),
+      },
+    };
+    // Act / Assess
+    await expect(build(hanging)(scheduled, context(remainingMs))).rejects.toMatchObject({ name: 'DeadlineError' });
+    const input = published();
+    expect(input?.Subject).toBe(
+      '[batch-iam-drift] INCOMPLETE in 123456789012: 1 unread (sts:GetCallerIdentity DeadlineError)',
+    );
+    const report = JSON.parse(JSON.parse(input?.Message ?? '{}').sqs);
+    expect(reportSchemaErrors(report)).toEqual([]);
+    expect(report).toMatchObject({ complete: false, account: '123456789012' });
+    expect(report.errors[0].message).toMatch(/^No audit ran: the deadline .* was reached before the AWS identity/);
+  });
+
+  it('publishes "no audit ran" when the identity cannot be established, then fails', async () => {
+    const base = fakePorts({ 'us-east-1': [ce('ce-a')] }, clean());
+    const unreachable: AuditPorts = {
+      ...base,
+      identity: { whoAmI: () => Promise.reject(new ConfigError('Cannot reach the AWS endpoint: ETIMEDOUT.')) },
+    };
+    await expect(build(unreachable)(scheduled, context())).rejects.toThrow('Cannot reach the AWS endpoint');
+    expect(published()?.Subject).toBe(
+      '[batch-iam-drift] INCOMPLETE in 123456789012: 1 unread (sts:GetCallerIdentity ConfigError)',
+    );
   });
 
   it('alerts and fails, without auditing, when the baseline is unusable', async () => {

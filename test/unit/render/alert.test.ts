@@ -37,6 +37,13 @@ describe('buildAlert', () => {
     });
   });
 
+  it('says "NOTHING AUDITED" in the subject when no compute environment was found', () => {
+    const empty = reportOf([], { warnings: [{ code: 'NothingAudited', message: 'nothing audited' }] });
+    expect(buildAlert(empty, { minSeverity: 'medium' }).subject).toBe(
+      '[batch-iam-drift] NOTHING AUDITED in 123456789012: no compute environment in us-east-1',
+    );
+  });
+
   it('says "no drift" and "INCOMPLETE" in the subject when they apply', () => {
     expect(buildAlert(reportOf([]), { minSeverity: 'medium' }).subject).toBe(
       '[batch-iam-drift] no drift in 123456789012',

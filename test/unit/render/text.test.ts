@@ -18,6 +18,13 @@ describe('renderText', () => {
     expect(renderText(report([]))).toMatch(/No drift found\./);
   });
 
+  it('says "nothing audited", never "no drift", when no compute environment was found', () => {
+    const empty = reportOf([], { warnings: [{ code: 'NothingAudited', message: 'nothing audited' }] });
+    const text = renderText(empty);
+    expect(text).toMatch(/Nothing audited: no compute environment in us-east-1\./);
+    expect(text).not.toMatch(/No drift found/);
+  });
+
   it('strips terminal control sequences from account-supplied text', () => {
     const text = renderText(report([finding('low', 'role \u001b[2Jevil\u0007')]));
     expect(text).not.toContain('\u001b');
