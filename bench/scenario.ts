@@ -1,7 +1,10 @@
 // One benchmark run in a fresh process (so peak RSS is this run's alone); prints one JSON line.
-// Usage: tsx bench/scenario.ts C R per-role|naive real|count
+// Usage: tsx bench/scenario.ts C R per-role|naive real|count|storm [deadline seconds]
 //   real:  10 IAM calls/s (burst 10), 60 ms per IAM call, 50 Batch calls/s per region, 100 ms per Batch call.
 //   count: no latency and no throttle: the same calls, counted fast (wall time is then meaningless).
+//   storm: as real, and half of all IAM calls throttled besides; the audit runs under a deadline (the
+//          Lambda's: its signal aborts the reads) and reports what it read, marked incomplete.
+import { setMaxListeners } from 'node:events';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -15,13 +18,20 @@ import { AWS_DEFAULT_BASELINE } from '../src/domain/baseline.js';
 import { entityName } from '../src/domain/references.js';
 import { buildScenario, createSimulatedAws, modelMinimum } from './sim.js';
 
-const [c = '10', r = '5', strategy = 'per-role', mode = 'real'] = process.argv.slice(2);
-const real = mode === 'real';
+const [c = '10', r = '5', strategy = 'per-role', mode = 'real', deadline = '120'] = process.argv.slice(2);
+const real = mode === 'real' || mode === 'storm';
 const scenario = buildScenario(Number(c), Number(r));
 const sim = createSimulatedAws(
   scenario,
   real
-    ? { iamTps: 10, iamBurst: 10, batchTps: 50, iamLatencyMs: 60, batchLatencyMs: 100 }
+    ? {
+        iamTps: 10,
+        iamBurst: 10,
+        batchTps: 50,
+        iamLatencyMs: 60,
+        batchLatencyMs: 100,
+        ...(mode === 'storm' ? { iamStormRate: 0.5 } : {}),
+      }
     : { iamTps: 1e9, iamBurst: 1e9, batchTps: 1e9, iamLatencyMs: 0, batchLatencyMs: 0 },
 );
 const common = {
@@ -35,8 +45,17 @@ const batchFor = (region: string) => new BatchClient({ ...common, ...retry, regi
 const identity = createStsIdentity(new STSClient(common));
 const inventory = createBatchInventory(batchFor);
 
+/** The deadline's signal; every request in flight listens to it (more than Node's default 10 listeners). */
+const deadlineSignal = (seconds: number): AbortSignal => {
+  const signal = AbortSignal.timeout(seconds * 1000);
+  setMaxListeners(0, signal);
+  return signal;
+};
+
 let failed = 0;
 let findings = 0;
+let complete: boolean | undefined;
+const errorCodes: Record<string, number> = {};
 const started = performance.now();
 if (strategy === 'per-role') {
   const report = await runAudit(
@@ -46,10 +65,16 @@ if (strategy === 'per-role') {
       events: createEventTargetFinder((region) => new EventBridgeClient({ ...common, ...retry, region })),
       iam: createPerRoleIamReader(iam),
     },
-    { regions: scenario.regions, baseline: AWS_DEFAULT_BASELINE },
+    {
+      regions: scenario.regions,
+      baseline: AWS_DEFAULT_BASELINE,
+      ...(mode === 'storm' ? { signal: deadlineSignal(Number(deadline)) } : {}),
+    },
   );
   failed = report.errors.length;
   findings = report.findings.length;
+  complete = report.complete;
+  for (const e of report.errors) errorCodes[e.code] = (errorCodes[e.code] ?? 0) + 1;
 } else {
   // Naive: one compute environment at a time, each reading its own roles afresh, one call in flight.
   await identity.whoAmI();
@@ -81,6 +106,8 @@ process.stdout.write(
     throttled: sim.stats.throttled,
     failed,
     findings,
+    ...(complete === undefined ? {} : { complete }),
+    ...(mode === 'storm' ? { deadlineSeconds: Number(deadline), errorCodes } : {}),
     wallMs: Math.round(wallMs),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   })}\n`,

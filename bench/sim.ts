@@ -115,6 +115,8 @@ export interface SimOptions {
   /** Per-call latency in ms. */
   readonly iamLatencyMs: number;
   readonly batchLatencyMs: number;
+  /** A throttling storm: this fraction of IAM calls is throttled even when the bucket has tokens (seeded, repeatable). */
+  readonly iamStormRate?: number;
 }
 
 class TokenBucket {
@@ -157,6 +159,13 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
   const iamBucket = new TokenBucket(options.iamTps, options.iamBurst);
   const batchBuckets = new Map<string, TokenBucket>();
   const stats: SimStats = { attempts: {}, throttled: 0, answered: {}, duplicateReads: 0 };
+  // A small linear congruential generator: the same storm on every run.
+  let seed = 42;
+  const storm = (): boolean => {
+    if (!options.iamStormRate) return false;
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648 < options.iamStormRate;
+  };
   const seen = new Set<string>();
   const cesByRegion = new Map<string, Scenario['ces']>();
   for (const ce of scenario.ces) cesByRegion.set(ce.region, [...(cesByRegion.get(ce.region) ?? []), ce]);
@@ -312,7 +321,7 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
             { 'content-type': 'text/xml' },
           );
         }
-        if (!iamBucket.take()) {
+        if (!iamBucket.take() || storm()) {
           stats.throttled++;
           return respond(
             400,
@@ -414,8 +423,9 @@ export const modelMinimum = (scenario: Scenario): number => {
   );
   const jobDefinitionPages = scenario.regions.length;
   const ruleLookups = scenario.jobQueues.length;
-  // With SPOT compute environments, the two Spot service-linked roles are looked up (GetRole) too.
-  const spotServiceLinkedRoles = scenario.ces.some((ce) => ce.spotRole) ? 2 : 0;
+  // With SPOT compute environments, the two Spot service-linked roles are looked up (GetRole) too; the
+  // simulated account has neither, and a missing role is confirmed by a second GetRole.
+  const spotServiceLinkedRoles = scenario.ces.some((ce) => ce.spotRole) ? 4 : 0;
   return (
     spotServiceLinkedRoles +
     pages +

@@ -4,6 +4,7 @@ import { addProfileRoles, planReferences, type ReferencePlan } from '../domain/r
 import { countBySeverity, nothingAudited, type Report, snapshotErrors } from '../domain/report.js';
 import { evaluateRules } from '../domain/rules/index.js';
 import { applyWaivers } from '../domain/waivers.js';
+import { awsErrorCode, cleanMessage } from '../error-codes.js';
 import { ConfigError } from '../errors.js';
 import type { AuditPorts, CallerIdentity } from '../ports.js';
 import { TOOL } from '../version.js';
@@ -23,9 +24,10 @@ export interface AuditOptions {
 const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 const describeError = (error: unknown): { code: string; message: string } => {
-  const e = error as { name?: string; message?: string; cause?: { name?: string; message?: string } };
-  const inner = e.cause ?? e;
-  return { code: inner.name ?? 'Error', message: inner.message ?? String(error) };
+  const e = error as { message?: string; cause?: unknown };
+  // Adapters wrap SDK failures; the report names the innermost AWS or network error.
+  const inner = (e.cause ?? error) as { message?: string };
+  return { code: awsErrorCode(inner), message: cleanMessage(inner.message ?? String(error)) };
 };
 
 const selectComputeEnvironments = (

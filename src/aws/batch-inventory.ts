@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-batch';
 import type { ComputeEnvironment, JobDefinition, JobQueue } from '../domain/model.js';
 import type { BatchInventory } from '../ports.js';
-import { abortable } from './abort.js';
+import { abortable, untilAborted } from './abort.js';
+import { EmptyResponse } from './errors.js';
 
 /** Batch actions this adapter calls; the deployment's role must grant exactly these (checked by a test). */
 export const BATCH_INVENTORY_PERMISSIONS = [
@@ -84,7 +85,7 @@ export const createBatchInventory = (clientFor: (region: string) => BatchClient)
     clients.set(region, existing);
     return existing;
   };
-  return {
+  const inventory: BatchInventory = {
     async listComputeEnvironments(region, signal) {
       const found: ComputeEnvironment[] = [];
       for await (const page of paginateDescribeComputeEnvironments(
@@ -93,7 +94,9 @@ export const createBatchInventory = (clientFor: (region: string) => BatchClient)
         ...abortable(signal),
       )) {
         signal?.throwIfAborted();
-        for (const detail of page.computeEnvironments ?? []) found.push(toComputeEnvironment(detail, region));
+        // Batch always sends the list, empty or not: a page without it is a broken answer, not "none".
+        if (!page.computeEnvironments) throw new EmptyResponse('batch:DescribeComputeEnvironments');
+        for (const detail of page.computeEnvironments) found.push(toComputeEnvironment(detail, region));
       }
       return found;
     },
@@ -105,7 +108,8 @@ export const createBatchInventory = (clientFor: (region: string) => BatchClient)
         ...abortable(signal),
       )) {
         signal?.throwIfAborted();
-        for (const detail of page.jobQueues ?? []) found.push(toJobQueue(detail, region));
+        if (!page.jobQueues) throw new EmptyResponse('batch:DescribeJobQueues');
+        for (const detail of page.jobQueues) found.push(toJobQueue(detail, region));
       }
       return found;
     },
@@ -118,12 +122,20 @@ export const createBatchInventory = (clientFor: (region: string) => BatchClient)
       );
       for await (const page of pages) {
         signal?.throwIfAborted();
-        for (const detail of page.jobDefinitions ?? []) {
+        if (!page.jobDefinitions) throw new EmptyResponse('batch:DescribeJobDefinitions');
+        for (const detail of page.jobDefinitions) {
           // moto ignores the status filter; real Batch honours it.
           if (detail.status === undefined || detail.status === 'ACTIVE') found.push(toJobDefinition(detail, region));
         }
       }
       return found;
     },
+  };
+  // Retries back off without watching the signal: a deadline must end a listing at once.
+  return {
+    listComputeEnvironments: (region, signal) =>
+      untilAborted(inventory.listComputeEnvironments(region, signal), signal),
+    listJobQueues: (region, signal) => untilAborted(inventory.listJobQueues(region, signal), signal),
+    listJobDefinitions: (region, signal) => untilAborted(inventory.listJobDefinitions(region, signal), signal),
   };
 };

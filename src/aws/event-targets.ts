@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { EventTarget } from '../domain/model.js';
 import type { EventTargetFinder } from '../ports.js';
+import { untilAborted } from './abort.js';
 
 /** EventBridge actions this adapter calls; the deployment's role must grant exactly these (checked by a test). */
 export const EVENT_TARGET_PERMISSIONS = ['events:ListRuleNamesByTarget', 'events:ListTargetsByRule'] as const;
@@ -28,7 +29,7 @@ const allPages = async <T>(page: (token: string | undefined) => Promise<{ items:
  */
 export const createEventTargetFinder = (clientFor: (region: string) => EventBridgeClient): EventTargetFinder => {
   const clients = new Map<string, EventBridgeClient>();
-  return {
+  const finder: EventTargetFinder = {
     async targetsFor(region, jobQueueArns, signal) {
       const client = clients.get(region) ?? clientFor(region);
       clients.set(region, client);
@@ -64,5 +65,9 @@ export const createEventTargetFinder = (clientFor: (region: string) => EventBrid
       }
       return found;
     },
+  };
+  // Retries back off without watching the signal: a deadline must end the lookups at once.
+  return {
+    targetsFor: (region, jobQueueArns, signal) => untilAborted(finder.targetsFor(region, jobQueueArns, signal), signal),
   };
 };

@@ -21,8 +21,8 @@ import type {
 } from '../domain/model.js';
 import { decodePolicyDocument } from '../domain/policy.js';
 import type { IamReadRequest, IamStateReader } from '../ports.js';
-import { abortable } from './abort.js';
-import { isNoSuchEntity, toAuditError } from './errors.js';
+import { abortable, untilAborted } from './abort.js';
+import { EmptyResponse, isNoSuchEntity, toAuditError } from './errors.js';
 
 /** IAM actions this reader calls; the deployment's role must grant exactly these (checked by a test). */
 export const IAM_READER_PERMISSIONS = [
@@ -39,14 +39,6 @@ export const IAM_READER_PERMISSIONS = [
 export interface PerRoleReaderOptions {
   /** IAM calls in flight at once. IAM's rate is per account; 1–2 calls already fill a 10 calls/s bucket. */
   readonly concurrency?: number;
-}
-
-/** IAM answered 200 with no entity in the body: a broken answer, never proof of absence. */
-class EmptyResponse extends Error {
-  public constructor(operation: string) {
-    super(`${operation} answered with an empty body`);
-    this.name = 'EmptyResponse';
-  }
 }
 
 /** A sub-read found its entity gone: the role changed while it was read. */
@@ -80,7 +72,7 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
       limit(async () => {
         try {
           signal?.throwIfAborted();
-          return await body();
+          return await untilAborted(body(), signal);
         } catch (error) {
           throw new OperationFailed(operation, { cause: error });
         }
@@ -135,7 +127,9 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
           ...abortable(signal),
         )) {
           signal?.throwIfAborted();
-          for (const p of page.AttachedPolicies ?? []) {
+          // IAM always sends the list element, empty or not: a page without it is a broken answer.
+          if (!page.AttachedPolicies) throw new EmptyResponse('iam:ListAttachedRolePolicies');
+          for (const p of page.AttachedPolicies) {
             if (p.PolicyArn) list.push({ arn: p.PolicyArn, name: p.PolicyName ?? p.PolicyArn });
           }
         }
@@ -151,7 +145,8 @@ export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOpt
           ...abortable(signal),
         )) {
           signal?.throwIfAborted();
-          list.push(...(page.PolicyNames ?? []));
+          if (!page.PolicyNames) throw new EmptyResponse('iam:ListRolePolicies');
+          list.push(...page.PolicyNames);
         }
         return list.sort();
       });

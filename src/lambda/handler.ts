@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -157,6 +158,8 @@ export const createHandler = (deps: HandlerDeps) => {
     const baseline = await loadOrAlert(request.regions, request.dryRun);
 
     const controller = new AbortController();
+    // Every request in flight listens to the deadline; more than Node's default of 10 is expected.
+    setMaxListeners(0, controller.signal);
     const budget = context.getRemainingTimeInMillis() - config.reserveMs;
     const timer = setTimeout(
       () =>

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { AttachRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -148,12 +148,48 @@ describe('the deployed bundle against moto', () => {
     expect(await sentToTopic()).toEqual([]);
   });
 
-  it('publishes "no drift" on demand in always mode', async () => {
+  it('publishes "nothing audited", not "no drift", on demand in always mode when no region has a compute environment', async () => {
     const handler = await loadHandler({ TOPIC_ARN: topicArn, AUDIT_REGIONS: 'us-east-1', ALERT_MODE: 'always' });
     const summary = await handler({ regions: ['us-east-1', 'eu-west-1'] }, context);
     expect(summary).toMatchObject({ trigger: 'on-demand', findings: 0, published: true });
     const received = await sqs().send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
-    expect(JSON.parse(received.Messages?.[0]?.Body ?? '{}').Subject).toBe(`[batch-iam-drift] no drift in ${ACCOUNT}`);
+    expect(JSON.parse(received.Messages?.[0]?.Body ?? '{}').Subject).toBe(
+      `[batch-iam-drift] NOTHING AUDITED in ${ACCOUNT}: no compute environment in us-east-1, eu-west-1`,
+    );
+  });
+
+  it('delivers alarms through the operations topic, which the documented filter policy would have dropped', async () => {
+    // Prepare: the same subscriber (a queue standing for the on-call address) on the alert topic with the
+    // documented filter policy, and on the operations topic unfiltered, as serverless.yml wires them.
+    const sns = new SNSClient({ region: 'us-east-1', endpoint: endpoint(), credentials });
+    const opsTopic = (await sns.send(new CreateTopicCommand({ Name: 'batch-iam-drift-operations' }))).TopicArn ?? '';
+    const oncall = (await sqs().send(new CreateQueueCommand({ QueueName: 'oncall' }))).QueueUrl ?? '';
+    const oncallArn = (
+      await sqs().send(new GetQueueAttributesCommand({ QueueUrl: oncall, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    const filter = JSON.stringify({ $or: [{ severity: ['critical'] }, { complete: ['false'] }] });
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: topicArn,
+        Protocol: 'sqs',
+        Endpoint: oncallArn,
+        Attributes: { FilterPolicy: filter },
+      }),
+    );
+    await sns.send(new SubscribeCommand({ TopicArn: opsTopic, Protocol: 'sqs', Endpoint: oncallArn }));
+    // Act: what CloudWatch publishes when an alarm fires: a JSON body, no message attributes.
+    const alarm = JSON.stringify({ AlarmName: 'batch-iam-drift-prod-MissedRunAlarm', NewStateValue: 'ALARM' });
+    await sns.send(
+      new PublishCommand({ TopicArn: topicArn, Subject: 'ALARM: missed run (alert topic)', Message: alarm }),
+    );
+    await sns.send(
+      new PublishCommand({ TopicArn: opsTopic, Subject: 'ALARM: missed run (operations topic)', Message: alarm }),
+    );
+    // Assess: the filter drops it on the alert topic; the operations topic delivers it.
+    const received = await sqs().send(new ReceiveMessageCommand({ QueueUrl: oncall, MaxNumberOfMessages: 10 }));
+    expect(received.Messages?.map((m) => JSON.parse(m.Body ?? '{}').Subject)).toEqual([
+      'ALARM: missed run (operations topic)',
+    ]);
   });
 
   it('routes by the documented filter policy: only critical or incomplete alerts reach a filtered subscriber', async () => {

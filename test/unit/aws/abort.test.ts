@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { afterEach, describe, expect, it } from 'vitest';
+import { untilAborted } from '../../../src/aws/abort.js';
 import { createBatchInventory } from '../../../src/aws/batch-inventory.js';
 
 // A local Batch endpoint: the first page of compute environments answers at once with a next token,
@@ -49,4 +50,18 @@ describe('paginated listings and the audit deadline', () => {
     await expect(listing).rejects.toMatchObject({ name: expect.stringMatching(/Abort|Timeout/) });
     expect(batch.requests()).toBe(2);
   }, 5_000);
+});
+
+describe('untilAborted', () => {
+  it('settles with the signal reason when the work outlives the deadline, and with the work otherwise', async () => {
+    const controller = new AbortController();
+    const never = new Promise<string>(() => undefined);
+    const pending = untilAborted(never, controller.signal);
+    controller.abort(
+      Object.assign(new Error('stopped reading 20 s before the Lambda timeout'), { name: 'DeadlineError' }),
+    );
+    await expect(pending).rejects.toMatchObject({ name: 'DeadlineError' });
+    await expect(untilAborted(Promise.resolve('read'), new AbortController().signal)).resolves.toBe('read');
+    await expect(untilAborted(Promise.resolve('read'), undefined)).resolves.toBe('read');
+  });
 });

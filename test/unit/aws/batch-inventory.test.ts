@@ -14,6 +14,13 @@ const batchMock = mockClient(BatchClient);
 describe('createBatchInventory', () => {
   beforeEach(() => batchMock.reset());
 
+  it('takes a page without its list for a broken answer, never for "no compute environment"', async () => {
+    batchMock.on(DescribeComputeEnvironmentsCommand).resolves({});
+    await expect(
+      createBatchInventory(() => new BatchClient({})).listComputeEnvironments('us-east-1'),
+    ).rejects.toMatchObject({ name: 'EmptyResponse' });
+  });
+
   it('follows nextToken through every page', async () => {
     // Prepare
     batchMock

@@ -210,6 +210,19 @@ describe('createPerRoleIamReader', () => {
     });
   });
 
+  it('takes a listing page without its list for a read error, never for "no policies"', async () => {
+    iamMock.on(GetRoleCommand).resolves(roleOutput('r'));
+    iamMock.on(ListAttachedRolePoliciesCommand).resolves({});
+    const snapshot = await createPerRoleIamReader(new IAMClient({})).read({
+      roleNames: ['r'],
+      instanceProfileNames: [],
+    });
+    const r = snapshot.roles.get('r');
+    expect(r?.status === 'found' && r.value.unread?.map((e) => [e.operation, e.code])).toEqual([
+      ['iam:ListAttachedRolePolicies', 'EmptyResponse'],
+    ]);
+  });
+
   it('reads a role again when an inline policy disappears between list and get, as during a deploy', async () => {
     // Prepare: the first pass lists "old", which is gone when fetched; the second pass no longer lists it.
     iamMock.on(GetRoleCommand).resolves(roleOutput('app'));
@@ -273,6 +286,26 @@ describe('createPerRoleIamReader', () => {
       instanceProfileNames: [],
     });
     expect(snapshot.roles.get('r')).toMatchObject({ status: 'error', error: { code: 'PolicyParseError' } });
+  });
+
+  it('reports a call still retrying when the deadline comes as a deadline error, at once', async () => {
+    // Prepare: GetRole never answers (a throttled call waiting out its back-off).
+    iamMock.on(GetRoleCommand).callsFake(() => new Promise(() => undefined));
+    const controller = new AbortController();
+    // Act
+    const reading = createPerRoleIamReader(new IAMClient({})).read(
+      { roleNames: ['r'], instanceProfileNames: [] },
+      controller.signal,
+    );
+    controller.abort(
+      Object.assign(new Error('stopped reading 20 s before the Lambda timeout'), { name: 'DeadlineError' }),
+    );
+    const snapshot = await reading;
+    // Assess
+    expect(snapshot.roles.get('r')).toMatchObject({
+      status: 'error',
+      error: { operation: 'iam:GetRole', code: 'DeadlineError' },
+    });
   });
 
   it('keeps no more IAM calls in flight than its concurrency', async () => {

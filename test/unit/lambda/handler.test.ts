@@ -147,11 +147,15 @@ describe('createHandler', () => {
   });
 
   it('publishes an incomplete audit even without findings', async () => {
-    const ports = fakePorts({ 'us-east-1': new Error('AccessDenied') }, clean());
+    const denied = Object.assign(new Error('User is not authorized to perform: batch:DescribeComputeEnvironments'), {
+      name: 'AccessDenied',
+    });
+    const ports = fakePorts({ 'us-east-1': denied }, clean());
     const summary = await build(ports)(scheduled, context());
     expect(summary).toMatchObject({ complete: false, errors: 1, published: true });
     expect(published()?.Subject).toBe(
-      '[batch-iam-drift] INCOMPLETE in 123456789012: 1 unread (batch:DescribeComputeEnvironments Error)',
+      // Cut at the 99 characters SNS allows a subject.
+      '[batch-iam-drift] INCOMPLETE in 123456789012: 1 unread (batch:DescribeComputeEnvironments AccessDen',
     );
   });
 
