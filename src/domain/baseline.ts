@@ -192,8 +192,14 @@ export const expectationFor = (
             exactManagedPolicies: true,
           }
         : {}),
+      // An entry's `managedPolicies` is the exact set: what it also allows adds to nothing inherited.
       ...(entry.allowedManagedPolicies
-        ? { allowedManagedPolicies: [...expectation.allowedManagedPolicies, ...entry.allowedManagedPolicies] }
+        ? {
+            allowedManagedPolicies: [
+              ...(entry.managedPolicies ? [] : expectation.allowedManagedPolicies),
+              ...entry.allowedManagedPolicies,
+            ],
+          }
         : {}),
       ...(entry.inlinePolicies ? { allowedInlinePolicies: entry.inlinePolicies } : {}),
       ...(entry.customerManagedPolicies

@@ -32,6 +32,9 @@ const statementCoversAction = (statement: Statement, action: string): boolean =>
 const coversAssume = (statement: Statement): boolean =>
   ASSUME_ACTIONS.some((action) => statementCoversAction(statement, action));
 
+/** A role's, user's or group's unique id (`AROA…`, `AIDA…`, `AGPA…`), as IAM shows a deleted principal. */
+const UNIQUE_ID = /^A(ROA|IDA|GPA)[A-Z0-9]{12,}$/;
+
 const accountOf = (principal: string): string | undefined =>
   /^\d{12}$/.test(principal) ? principal : /^arn:[a-z-]+:(?:iam|sts)::(\d{12}):/.exec(principal)?.[1];
 
@@ -90,7 +93,8 @@ export const analyseTrust = (policy: PolicyDocument, expectedService: string, ac
       if (service !== expectedService) {
         unexpected.push({
           principal: `Service:${service}`,
-          severity: 'high',
+          // Another AWS service acts only within this account's own use of it: over-broad, not external.
+          severity: 'medium',
           reason: `service ${service} is not part of this role's baseline`,
         });
       } else if (statementCoversAction(statement, 'sts:AssumeRole')) {
@@ -111,6 +115,13 @@ export const analyseTrust = (policy: PolicyDocument, expectedService: string, ac
           principal: 'AWS:*',
           severity: conditioned ? 'high' : 'critical',
           reason: conditioned ? 'any AWS principal that meets the condition can assume it' : 'anyone can assume it',
+        });
+      } else if (UNIQUE_ID.test(aws)) {
+        unexpected.push({
+          principal: `AWS:${aws}`,
+          severity: 'info',
+          reason:
+            'a unique id: IAM shows one after the trusted role or user was deleted; it matches nobody, not even a recreated one (stale principal, remove it)',
         });
       } else if (owner !== undefined && owner !== account) {
         unexpected.push({

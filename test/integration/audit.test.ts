@@ -268,8 +268,8 @@ describe('audit against moto', () => {
     expect(rules(report)).toEqual([
       ['trust-principal-unexpected', 'critical', 'AWSBatchServiceRole', 'AWS:210987654321'],
       ['trust-principal-unexpected', 'critical', 'ecsInstanceRole', 'AWS:*'],
-      ['trust-principal-unexpected', 'high', 'ecsInstanceRole', 'Service:lambda.amazonaws.com'],
       ['trust-service-missing', 'high', 'ecsInstanceRole', 'ec2.amazonaws.com'],
+      ['trust-principal-unexpected', 'medium', 'ecsInstanceRole', 'Service:lambda.amazonaws.com'],
       ['trust-confused-deputy', 'low', 'AWSBatchServiceRole', 'batch.amazonaws.com'],
     ]);
   });

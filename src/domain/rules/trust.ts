@@ -3,11 +3,16 @@ import { describeDiff, diffTrustPolicies, sameAccess } from '../policy-diff.js';
 import { analyseTrust } from '../trust.js';
 import { type RoleContext, trustDocument } from './context.js';
 
+/** `AWS:arn:aws:iam::210987654321:root` and `AWS:210987654321` name the same principal: compare the account id. */
+const normalisePrincipal = (principal: string): string =>
+  principal.replace(/^AWS:arn:[a-z-]+:iam::(\d{12}):root$/, 'AWS:$1');
+
 /** Trust policy rules: the kind's service can assume the role, no unexpected principal, pinned trust unchanged, confused-deputy hardening. */
 export function* trustRules({ role, kind, expected, base, input }: RoleContext): Generator<FindingDraft> {
   const trust = analyseTrust(role.trustPolicy, expected.trustedService, input.account);
   const fix = `aws iam update-assume-role-policy --role-name ${role.name} --policy-document '${trustDocument(expected.trustedService)}'`;
   let reported = false;
+  const allowed = new Set(expected.allowedPrincipals.map(normalisePrincipal));
   if (!trust.serviceCanAssume) {
     reported = true;
     yield {
@@ -22,7 +27,7 @@ export function* trustRules({ role, kind, expected, base, input }: RoleContext):
     };
   }
   for (const principal of trust.unexpected) {
-    if (expected.allowedPrincipals.includes(principal.principal)) continue;
+    if (allowed.has(normalisePrincipal(principal.principal))) continue;
     reported = true;
     yield {
       ...base,

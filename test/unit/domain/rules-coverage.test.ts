@@ -144,8 +144,8 @@ describe('job definitions', () => {
       'an execution role trusting EC2 (the documentation trap)',
       { exec: found(role('exec', 'ec2.amazonaws.com', { attachedPolicies: [EXECUTION_POLICY] })) },
       [
-        ['trust-principal-unexpected', 'high', 'exec'],
         ['trust-service-missing', 'high', 'exec'],
+        ['trust-principal-unexpected', 'medium', 'exec'],
       ],
     ],
     [
@@ -201,8 +201,8 @@ describe('job definitions', () => {
       'a job role trusting another service',
       found(role('job', 'lambda.amazonaws.com')),
       [
-        ['trust-principal-unexpected', 'high', 'job'],
         ['trust-service-missing', 'high', 'job'],
+        ['trust-principal-unexpected', 'medium', 'job'],
       ],
     ],
     [
@@ -291,8 +291,8 @@ describe('EventBridge targets', () => {
     });
     expect(findings.filter((f) => f.rule !== 'service-role-not-slr').map((f) => [f.rule, f.severity])).toEqual([
       ['eventbridge-role-cannot-submit', 'high'],
-      ['trust-principal-unexpected', 'high'],
       ['trust-service-missing', 'high'],
+      ['trust-principal-unexpected', 'medium'],
     ]);
     expect(findings[0]?.actual).toContain(`no policy of the role allows batch:SubmitJob on ${jdArn('etl')}`);
     expect(findings[0]?.eventRules).toEqual([`arn:aws:events:us-east-1:${ACCOUNT}:rule/nightly-etl`]);

@@ -122,8 +122,8 @@ describe('evaluateRules', () => {
         }),
       },
       [
-        ['trust-principal-unexpected', 'high', 'ecsInstanceRole', 'Service:lambda.amazonaws.com'],
         ['trust-service-missing', 'high', 'ecsInstanceRole', 'ec2.amazonaws.com'],
+        ['trust-principal-unexpected', 'medium', 'ecsInstanceRole', 'Service:lambda.amazonaws.com'],
       ],
     ],
   ])('reports %s', (_label, changes, expected) => {

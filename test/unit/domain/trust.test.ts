@@ -82,7 +82,24 @@ describe('analyseTrust', () => {
       `AWS:arn:aws:iam::${ACCOUNT}:user/dev`,
       'high',
     ],
-    ['another service', allowService('lambda.amazonaws.com'), 'Service:lambda.amazonaws.com', 'high'],
+    [
+      'another service (over-broad, not external)',
+      allowService('lambda.amazonaws.com'),
+      'Service:lambda.amazonaws.com',
+      'medium',
+    ],
+    [
+      'a deleted role, shown by its unique id (stale)',
+      { Effect: 'Allow', Principal: { AWS: 'AROA1234567890EXAMPLE' }, Action: 'sts:AssumeRole' },
+      'AWS:AROA1234567890EXAMPLE',
+      'info',
+    ],
+    [
+      'a deleted user, shown by its unique id (stale)',
+      { Effect: 'Allow', Principal: { AWS: 'AIDAJQABLZS4A3QDU576Q' }, Action: 'sts:AssumeRole' },
+      'AWS:AIDAJQABLZS4A3QDU576Q',
+      'info',
+    ],
     [
       'a federated principal',
       {
