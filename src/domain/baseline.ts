@@ -1,5 +1,5 @@
 import defaults from '../../infra/aws-defaults.json' with { type: 'json' };
-import type { RoleKind } from './model.js';
+import type { RoleKind, Severity } from './model.js';
 import type { PolicyDocument } from './policy.js';
 import { wildcardMatch } from './wildcard.js';
 
@@ -86,6 +86,11 @@ export interface Baseline {
   readonly serviceLinkedRole: { readonly name: string; readonly path: string };
   /** Instance profile name → the role name it must contain. */
   readonly instanceProfileRoles: Readonly<Record<string, string>>;
+  /**
+   * AWS managed policies (by name) that accounts commonly add to instance and EKS node roles: reported at
+   * their severity with their real risk instead of by the risk classes.
+   */
+  readonly routineAddOns: Readonly<Record<string, { readonly severity: Severity; readonly risk: string }>>;
   /** AWS managed policy names that AWS has deprecated. */
   readonly deprecatedManagedPolicies: readonly string[];
   /** AWS managed policies (path/name) that let a role call batch:SubmitJob on any queue. */

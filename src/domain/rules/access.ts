@@ -84,8 +84,17 @@ export const roleEvaluator = (role: RoleState, input: RuleInput): PolicyEvaluato
 export const unchangedFromPin = (pinned: PolicyDocument | undefined, live: PolicyDocument | undefined): boolean =>
   pinned !== undefined && live !== undefined && sameAccess(diffPolicies(pinned, live));
 
+/** The curated entry for a routine add-on policy on an instance or EKS node role, if the policy is one. */
+export const routineAddOn = ({ kind, input }: RoleContext, policy: RolePolicy) =>
+  policy.awsManaged && (kind === 'instance-role' || kind === 'eks-node-role')
+    ? input.baseline.routineAddOns[lastSegment(policy.subject)]
+    : undefined;
+
 /** True when the role's baseline accepts this policy as it is: pinned and unchanged, or (not pinned) required or allowed by ARN. */
-export const acceptedPolicy = ({ expected }: RoleContext, policy: RolePolicy): boolean => {
+export const acceptedPolicy = (context: RoleContext, policy: RolePolicy): boolean => {
+  const { expected } = context;
+  // A routine add-on is reported on its own, with its real risk, not again by the risk classes.
+  if (routineAddOn(context, policy)) return true;
   if (policy.inline)
     return unchangedFromPin(expected.allowedInlinePolicies[policy.subject] ?? undefined, policy.document);
   // A pinned document is accepted as recorded, not as it is now.

@@ -5,7 +5,15 @@ import type { RoleKind, Severity } from '../model.js';
 import type { PolicyDocument } from '../policy.js';
 import { describeDiff, diffPolicies } from '../policy-diff.js';
 import { analyseRisk } from '../risk.js';
-import { canEverywhere, isReadOnly, onlyAllowedActions, type RolePolicy, riskScope, rolePolicies } from './access.js';
+import {
+  canEverywhere,
+  isReadOnly,
+  onlyAllowedActions,
+  type RolePolicy,
+  riskScope,
+  rolePolicies,
+  routineAddOn,
+} from './access.js';
 import { type RoleContext, wrongOrchestration } from './context.js';
 import { reportedRisks } from './effective.js';
 
@@ -106,6 +114,21 @@ const unexpected = (context: RoleContext, policy: RolePolicy): FindingDraft[] =>
     return [];
   if (!policy.awsManaged && expected.allowedActions && policy.document) {
     if (onlyAllowedActions(policy.document, expected.allowedActions)) return [];
+  }
+  const addOn = routineAddOn(context, policy);
+  if (addOn) {
+    return [
+      {
+        ...base,
+        rule: 'managed-policy-unexpected',
+        severity: addOn.severity,
+        title: `${kind} ${role.name} has routine add-on ${policy.label}`,
+        subject: policy.subject,
+        expected: `managed policies: ${expected.requiredManagedPolicies.flat().map(lastSegment).join(', ') || 'none'}`,
+        actual: `${policy.label} is attached: it ${addOn.risk}`,
+        remediation: `Keep it if the instances need it (add it to the baseline's allowedManagedPolicies), else ${removal(role.name, policy)}`,
+      },
+    ];
   }
   const readOnly = policy.document !== undefined && isReadOnly(policy.document);
   return [

@@ -33,7 +33,7 @@ const recordingPublisher: AlertPublisher = {
   },
 };
 const ports = (
-  snapshot = withExtraInstancePolicy('AmazonEC2ContainerRegistryReadOnly'),
+  snapshot = withExtraInstancePolicy('AmazonEC2ReadOnlyAccess'),
   publisher = recordingPublisher,
 ): CliDeps => ({
   createPorts: () => fakePorts({ 'us-east-1': [ce('a')] }, snapshot),
@@ -106,7 +106,7 @@ describe('runCli', () => {
     const broken: CliDeps = {
       ...ports(),
       createPorts: (): AuditPorts => ({
-        ...fakePorts({}, withExtraInstancePolicy('AmazonEC2ContainerRegistryReadOnly')),
+        ...fakePorts({}, withExtraInstancePolicy('AmazonEC2ReadOnlyAccess')),
         identity: {
           whoAmI: async () => {
             throw new ConfigError('No AWS credentials found. Set AWS_PROFILE.');
@@ -220,7 +220,7 @@ describe('runCli', () => {
       await runCli(
         ['audit', '--publish', topic],
         c.io(),
-        ports(withExtraInstancePolicy('AmazonEC2ContainerRegistryReadOnly'), failing),
+        ports(withExtraInstancePolicy('AmazonEC2ReadOnlyAccess'), failing),
       ),
     ).toBe(2);
     expect(c.err.join('')).toMatch(

@@ -59,10 +59,24 @@ describe('evaluateRules', () => {
       {
         attachedPolicies: [
           { arn: aws('service-role/AmazonEC2ContainerServiceforEC2Role'), name: 'x' },
-          { arn: aws('AmazonEC2ContainerRegistryReadOnly'), name: 'AmazonEC2ContainerRegistryReadOnly' },
+          { arn: aws('AmazonEC2ReadOnlyAccess'), name: 'AmazonEC2ReadOnlyAccess' },
         ],
       },
-      [['managed-policy-unexpected', 'low', 'ecsInstanceRole', aws('AmazonEC2ContainerRegistryReadOnly')]],
+      [['managed-policy-unexpected', 'low', 'ecsInstanceRole', aws('AmazonEC2ReadOnlyAccess')]],
+    ],
+    [
+      'routine add-ons, at their curated severity (SSM core reads every parameter: low, not high)',
+      {
+        attachedPolicies: [
+          { arn: aws('service-role/AmazonEC2ContainerServiceforEC2Role'), name: 'x' },
+          { arn: aws('AmazonSSMManagedInstanceCore'), name: 'AmazonSSMManagedInstanceCore' },
+          { arn: aws('CloudWatchAgentServerPolicy'), name: 'CloudWatchAgentServerPolicy' },
+        ],
+      },
+      [
+        ['managed-policy-unexpected', 'low', 'ecsInstanceRole', aws('AmazonSSMManagedInstanceCore')],
+        ['managed-policy-unexpected', 'info', 'ecsInstanceRole', aws('CloudWatchAgentServerPolicy')],
+      ],
     ],
     [
       'SSM full access (run commands, read every parameter) and S3 read-only (read every object) by their documents',
