@@ -37,6 +37,7 @@ export const RULE_IDS = [
   'credentials-exposure',
   'data-access',
   'permissions-management',
+  'spot-fleet-role-missing',
 ] as const;
 
 /** One of {@link RULE_IDS}. */

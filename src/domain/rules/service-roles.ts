@@ -1,4 +1,7 @@
 import type { FindingDraft } from '../finding.js';
+import type { ComputeEnvironment } from '../model.js';
+import { entityName } from '../references.js';
+import { roleEvaluator } from './access.js';
 import { type RoleContext, type RuleInput, roleResource } from './context.js';
 
 /** How compute environments name their service role: impostor service-linked roles, bare names, EKS on a customer role, customer role instead of the service-linked role. */
@@ -87,26 +90,66 @@ export function* serviceRoleReferenceRules({
   }
 }
 
-/** Account-wide prerequisites: the Spot service-linked roles while SPOT compute environments exist. */
+/** Only `BEST_FIT` (the default when unset) runs Spot capacity through Spot Fleet. */
+const usesSpotFleet = (ce: ComputeEnvironment): boolean =>
+  ce.resourceType === 'SPOT' && (ce.allocationStrategy === undefined || ce.allocationStrategy === 'BEST_FIT');
+
+/**
+ * Whether the compute environment's Batch service role may create the service-linked role itself
+ * (`iam:CreateServiceLinkedRole` for that service), as the documented Batch policies allow.
+ */
+const serviceRoleCreates = (input: RuleInput, ce: ComputeEnvironment, service: string, arn: string): boolean => {
+  const name = ce.serviceRole ? entityName(ce.serviceRole) : input.baseline.serviceLinkedRole.name;
+  const read = input.snapshot.roles.get(name.toLowerCase());
+  if (read?.status !== 'found') return false;
+  return (
+    roleEvaluator(read.value, input).evaluate({
+      action: 'iam:CreateServiceLinkedRole',
+      resource: arn,
+      context: { 'iam:awsservicename': [service] },
+    }).decision !== 'no'
+  );
+};
+
+/**
+ * Account-wide prerequisites of SPOT compute environments: the EC2 Spot service-linked role for all of
+ * them, the Spot Fleet one only for those that use Spot Fleet (`BEST_FIT`), and their Spot Fleet role.
+ */
 export function* accountRules(input: RuleInput): Generator<FindingDraft> {
   const spot = input.computeEnvironments.filter((ce) => ce.resourceType === 'SPOT');
   if (spot.length === 0) return;
+  for (const ce of spot.filter((c) => usesSpotFleet(c) && !c.spotIamFleetRole)) {
+    yield {
+      rule: 'spot-fleet-role-missing',
+      severity: 'high',
+      title: `SPOT compute environment ${ce.name} uses Spot Fleet (BEST_FIT) but names no Spot Fleet role`,
+      resource: { type: 'compute-environment', arn: ce.arn, name: ce.name },
+      roleKind: 'spot-fleet-role',
+      subject: 'spotIamFleetRole',
+      dependents: [{ type: 'compute-environment' as const, arn: ce.arn }],
+      expected: 'spotIamFleetRole set to a role trusting spotfleet.amazonaws.com with AmazonEC2SpotFleetTaggingRole',
+      actual: 'no spotIamFleetRole: Batch cannot request Spot capacity for this compute environment',
+      remediation:
+        'Recreate the compute environment with computeResources.spotIamFleetRole, or use SPOT_PRICE_CAPACITY_OPTIMIZED, which needs no Spot Fleet role',
+    };
+  }
   for (const slr of input.baseline.spotServiceLinkedRoles) {
     if (input.snapshot.roles.get(slr.name.toLowerCase())?.status !== 'missing') continue;
+    // Only Spot Fleet needs its own service-linked role; EC2 Spot is needed by every SPOT environment.
+    const needing = slr.service === 'spotfleet.amazonaws.com' ? spot.filter(usesSpotFleet) : spot;
+    if (needing.length === 0) continue;
+    const arn = `arn:${input.partition}:iam::${input.account}:role${slr.path}${slr.name}`;
+    const selfCreated = needing.every((ce) => serviceRoleCreates(input, ce, slr.service, arn));
     yield {
       rule: 'spot-service-linked-role-missing',
-      severity: 'medium',
-      title: `${slr.name} does not exist while SPOT compute environments do`,
-      resource: {
-        type: 'role',
-        arn: `arn:${input.partition}:iam::${input.account}:role${slr.path}${slr.name}`,
-        name: slr.name,
-      },
+      severity: selfCreated ? 'info' : 'medium',
+      title: `${slr.name} does not exist while SPOT compute environments that need it do`,
+      resource: { type: 'role', arn, name: slr.name },
       roleKind: null,
       subject: '',
-      dependents: spot.map((ce) => ({ type: 'compute-environment' as const, arn: ce.arn })),
+      dependents: needing.map((ce) => ({ type: 'compute-environment' as const, arn: ce.arn })),
       expected: `the Spot service-linked role ${slr.name}`,
-      actual: 'IAM answers NoSuchEntity',
+      actual: `IAM answers NoSuchEntity${selfCreated ? '; the Batch service role may create it on the next scale-out (its policy allows iam:CreateServiceLinkedRole for it)' : ''}`,
       remediation: `aws iam create-service-linked-role --aws-service-name ${slr.service}`,
     };
   }

@@ -375,7 +375,43 @@ describe('service roles and service-linked roles', () => {
           AWSServiceRoleForEC2SpotFleet: found(role('AWSServiceRoleForEC2SpotFleet', 'spotfleet.amazonaws.com')),
         },
       }),
-    ).toEqual([['spot-service-linked-role-missing', 'medium', 'AWSServiceRoleForEC2Spot']]);
+    ).toEqual([['spot-service-linked-role-missing', 'info', 'AWSServiceRoleForEC2Spot']]);
+    expect(
+      evaluate({ ces: [spot], roles: { spot: spotRole, AWSServiceRoleForEC2Spot: { status: 'missing' } } }).find(
+        (f) => f.rule === 'spot-service-linked-role-missing',
+      )?.actual,
+    ).toMatch(/may create it on the next scale-out/);
+  });
+
+  it('reports a missing Spot service-linked role at medium when the service role cannot create it', () => {
+    const roles = documentedRoles();
+    const serviceRole = (roles.AWSBatchServiceRole as { value: RoleState }).value;
+    const findings = rules({
+      ces: [ce('spot-ce', { resourceType: 'SPOT', allocationStrategy: 'SPOT_PRICE_CAPACITY_OPTIMIZED' })],
+      roles: {
+        AWSBatchServiceRole: found({ ...serviceRole, attachedPolicies: [] }),
+        AWSServiceRoleForEC2Spot: { status: 'missing' },
+        AWSServiceRoleForEC2SpotFleet: { status: 'missing' },
+      },
+    });
+    // Capacity-optimized strategies use neither Spot Fleet nor its role.
+    expect(findings.filter(([rule]) => String(rule).startsWith('spot-'))).toEqual([
+      ['spot-service-linked-role-missing', 'medium', 'AWSServiceRoleForEC2Spot'],
+    ]);
+  });
+
+  it.each([
+    ['no allocation strategy (BEST_FIT)', undefined, true],
+    ['BEST_FIT', 'BEST_FIT', true],
+    ['SPOT_CAPACITY_OPTIMIZED', 'SPOT_CAPACITY_OPTIMIZED', false],
+    ['SPOT_PRICE_CAPACITY_OPTIMIZED', 'SPOT_PRICE_CAPACITY_OPTIMIZED', false],
+  ])('requires a Spot Fleet role with %s: %s', (_label, allocationStrategy, required) => {
+    const findings = rules({
+      ces: [ce('spot-ce', { resourceType: 'SPOT', ...(allocationStrategy ? { allocationStrategy } : {}) })],
+    });
+    expect(findings.filter(([rule]) => rule === 'spot-fleet-role-missing')).toEqual(
+      required ? [['spot-fleet-role-missing', 'high', 'spot-ce']] : [],
+    );
   });
 });
 
