@@ -4,7 +4,7 @@ import pc from 'picocolors';
 import { collectState, runAudit } from '../app/run-audit.js';
 import { isTopicArn } from '../arns.js';
 import type { AlertPublisher } from '../aws/sns-publisher.js';
-import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from '../aws/timeouts.js';
+import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts, secondsSetting } from '../aws/timeouts.js';
 import { captureBaseline } from '../baseline/capture.js';
 import { loadBaselineFile } from '../baseline/load.js';
 import { parseBaselineText } from '../baseline/parse.js';
@@ -173,14 +173,8 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
   const regions = parseRegionList(regionList, values.regions ? '--regions' : 'AWS_REGION');
   const output = values.output as string | undefined;
   const quiet = values.quiet === true;
-  const seconds = (name: string, fallbackMs: number): number => {
-    const given = values[name] as string | undefined;
-    if (given === undefined) return fallbackMs;
-    if (!/^\d+(\.\d+)?$/.test(given) || Number(given) <= 0) {
-      throw new ConfigError(`--${name} must be a positive number of seconds, not "${given}".`);
-    }
-    return Math.round(Number(given) * 1000);
-  };
+  const seconds = (name: string, fallbackMs: number): number =>
+    secondsSetting(`--${name}`, values[name] as string | undefined, fallbackMs);
   const timeouts: HttpTimeouts = {
     connectMs: seconds('connect-timeout', DEFAULT_HTTP_TIMEOUTS.connectMs),
     requestMs: seconds('request-timeout', DEFAULT_HTTP_TIMEOUTS.requestMs),

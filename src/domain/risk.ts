@@ -81,7 +81,7 @@ const contexts = new WeakMap<RiskScope, Map<MethodStep | undefined, RequestConte
  * The request context a probe carries: what the auditor knows of the principal, what a caller controls,
  * and what the step's request adds. One object per scope and step, so the evaluator can cache by it.
  */
-export const contextFor = (scope: RiskScope, step?: MethodStep): RequestContext => {
+const contextFor = (scope: RiskScope, step?: MethodStep): RequestContext => {
   const byStep = contexts.get(scope) ?? new Map<MethodStep | undefined, RequestContext>();
   contexts.set(scope, byStep);
   const cached = byStep.get(step);

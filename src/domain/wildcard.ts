@@ -37,7 +37,7 @@ export const wildcardMatch = (pattern: string, value: string, ignoreCase = false
 };
 
 /** The six parts of an ARN (the last keeps its colons), or undefined when the value is not an ARN. */
-export const arnParts = (value: string): string[] | undefined => {
+const arnParts = (value: string): string[] | undefined => {
   const parts = value.split(':');
   if (parts.length < 6 || parts[0] !== 'arn') return undefined;
   return [...parts.slice(0, 5), parts.slice(5).join(':')];

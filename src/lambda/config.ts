@@ -1,5 +1,5 @@
 import { isTopicArn, parseS3Uri } from '../arns.js';
-import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from '../aws/timeouts.js';
+import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts, secondsSetting } from '../aws/timeouts.js';
 import { SEVERITIES, type Severity } from '../domain/model.js';
 import { ConfigError } from '../errors.js';
 import { parseRegionList } from '../regions.js';
@@ -62,14 +62,7 @@ export const parseLambdaConfig = (env: Readonly<Record<string, string | undefine
   if (baselineS3Uri && !parseS3Uri(baselineS3Uri)) {
     throw new ConfigError(`BASELINE_S3_URI "${baselineS3Uri}" is not an s3://bucket/key URI.`);
   }
-  const seconds = (name: string, fallbackMs: number): number => {
-    const given = env[name]?.trim();
-    if (!given) return fallbackMs;
-    if (!/^\d+(\.\d+)?$/.test(given) || Number(given) <= 0) {
-      throw new ConfigError(`${name} must be a positive number of seconds, not "${given}".`);
-    }
-    return Math.round(Number(given) * 1000);
-  };
+  const seconds = (name: string, fallbackMs: number): number => secondsSetting(name, env[name], fallbackMs);
   return {
     topicArn,
     regions,

@@ -81,7 +81,7 @@ export const roleEvaluator = (role: RoleState, input: RuleInput): PolicyEvaluato
 };
 
 /** True when the pinned document and the live one allow the same. */
-export const unchangedFromPin = (pinned: PolicyDocument | undefined, live: PolicyDocument | undefined): boolean =>
+const unchangedFromPin = (pinned: PolicyDocument | undefined, live: PolicyDocument | undefined): boolean =>
   pinned !== undefined && live !== undefined && sameAccess(diffPolicies(pinned, live));
 
 /** The curated entry for a routine add-on policy on an instance or EKS node role, if the policy is one. */
@@ -100,10 +100,14 @@ export const acceptedPolicy = (context: RoleContext, policy: RolePolicy): boolea
   // A pinned document is accepted as recorded, not as it is now.
   const pinned = expected.pinnedPolicies[policy.subject];
   if (pinned) return unchangedFromPin(pinned.document, policy.document);
-  return [...expected.allowedManagedPolicies, ...expected.requiredManagedPolicies.flat()].some((ref) =>
-    policyRefMatches(ref, policy.subject),
-  );
+  return namesManagedPolicy(expected, policy.subject);
 };
+
+/** True when the expectation requires or allows the managed policy with this ARN. */
+export const namesManagedPolicy = (expected: RoleContext['expected'], arn: string): boolean =>
+  [...expected.allowedManagedPolicies, ...expected.requiredManagedPolicies.flat()].some((ref) =>
+    policyRefMatches(ref, arn),
+  );
 
 /**
  * What the role's baseline accepts, as an evaluator: the accepted policies, plus the kind's allowed

@@ -1,6 +1,6 @@
 import type { Baseline, RoleExpectation } from '../baseline.js';
 import type { FindingResource } from '../finding.js';
-import type { ComputeEnvironment, IamSnapshot, RoleKind, RoleState, Severity } from '../model.js';
+import type { ComputeEnvironment, IamSnapshot, RoleKind, RoleState } from '../model.js';
 import type { Dependent, ReferencePlan, RoleUse } from '../references.js';
 
 /** Everything the rules look at. */
@@ -22,10 +22,6 @@ export const trustDocument = (service: string): string =>
 
 /** A role as a finding's resource. */
 export const roleResource = (role: RoleState): FindingResource => ({ type: 'role', arn: role.arn, name: role.name });
-
-/** The most severe of some severities. */
-export const MAX_SEVERITY = (severities: Severity[]): Severity =>
-  (['critical', 'high', 'medium', 'low', 'info'] as const).find((s) => severities.includes(s)) ?? 'info';
 
 /** The role kind a `serviceRole` reference resolves to: the service-linked role is recognised by its path, never its name. */
 export const serviceRoleKind = (role: RoleState, baseline: Baseline): RoleKind =>

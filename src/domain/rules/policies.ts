@@ -8,6 +8,7 @@ import { analyseRisk } from '../risk.js';
 import {
   canEverywhere,
   isReadOnly,
+  namesManagedPolicy,
   onlyAllowedActions,
   type RolePolicy,
   riskScope,
@@ -31,10 +32,7 @@ const unexpectedSeverity = (kind: RoleKind, readOnly: boolean): Severity =>
 const named = ({ expected }: RoleContext, policy: RolePolicy): boolean =>
   policy.inline
     ? policy.subject in expected.allowedInlinePolicies
-    : expected.pinnedPolicies[policy.subject] !== undefined ||
-      [...expected.allowedManagedPolicies, ...expected.requiredManagedPolicies.flat()].some((ref) =>
-        policyRefMatches(ref, policy.subject),
-      );
+    : expected.pinnedPolicies[policy.subject] !== undefined || namesManagedPolicy(expected, policy.subject);
 
 /** The document (and version) the baseline pins for the policy, if it pins one. */
 const pinnedOf = (
