@@ -136,7 +136,10 @@ for (let run = 0; run < Number(runCount); run++) {
   const { computeEnvironments, snapshot } = build();
   const started = process.cpuUsage();
   const plan = addProfileRoles(
-    planReferences({ computeEnvironments }, AWS_DEFAULT_BASELINE.serviceLinkedRole.name),
+    planReferences(
+      { computeEnvironments },
+      { serviceLinkedRoleName: AWS_DEFAULT_BASELINE.serviceLinkedRole.name, account: ACCOUNT, partition: 'aws' },
+    ),
     snapshot.instanceProfiles,
   );
   const findings = evaluateRules({

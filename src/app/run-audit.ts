@@ -122,7 +122,11 @@ export const collectState = async (ports: AuditPorts, options: Omit<AuditOptions
     eventTargets: wholeAccount ? perRegion.flatMap((r) => r.eventTargets) : [],
   };
 
-  const plan = planReferences(inventory, options.baseline.serviceLinkedRole.name);
+  const plan = planReferences(inventory, {
+    serviceLinkedRoleName: options.baseline.serviceLinkedRole.name,
+    account: identity.account,
+    partition: identity.partition,
+  });
   const accountRoles = computeEnvironments.some((ce) => ce.resourceType === 'SPOT')
     ? options.baseline.spotServiceLinkedRoles.map((r) => r.name)
     : [];

@@ -1,13 +1,16 @@
 import {
   type BatchClient,
   type ComputeEnvironmentDetail,
+  type EcsTaskProperties,
   type JobDefinition as JobDefinitionDetail,
   type JobQueueDetail,
+  type LogConfiguration,
   paginateDescribeComputeEnvironments,
   paginateDescribeJobDefinitions,
   paginateDescribeJobQueues,
+  type Secret,
 } from '@aws-sdk/client-batch';
-import type { ComputeEnvironment, JobDefinition, JobQueue } from '../domain/model.js';
+import type { ComputeEnvironment, JobContainer, JobDefinition, JobQueue } from '../domain/model.js';
 import type { BatchInventory } from '../ports.js';
 import { abortable, untilAborted } from './abort.js';
 import { EmptyResponse } from './errors.js';
@@ -49,31 +52,63 @@ export const toJobQueue = (detail: JobQueueDetail, region: string): JobQueue => 
   ),
 });
 
+/** The SDK's container shapes, reduced to what the execution role serves. */
+interface ContainerLike {
+  readonly image?: string | undefined;
+  readonly logConfiguration?: LogConfiguration | undefined;
+  readonly repositoryCredentials?: { credentialsParameter?: string | undefined } | undefined;
+  readonly secrets?: readonly Secret[] | undefined;
+}
+
+/** One container's needs of its execution role: image, awslogs destination, private registry credentials, secrets. */
+const toContainer = (container: ContainerLike, executionRole: string | undefined): JobContainer => {
+  const log = container.logConfiguration;
+  return {
+    executionRole,
+    image: container.image,
+    logDriver: log?.logDriver,
+    logGroup: log?.options?.['awslogs-group'],
+    logRegion: log?.options?.['awslogs-region'],
+    registryCredentials: container.repositoryCredentials?.credentialsParameter,
+    secrets: [...(container.secrets ?? []), ...(log?.secretOptions ?? [])].flatMap((s) =>
+      s.valueFrom ? [s.valueFrom] : [],
+    ),
+  };
+};
+
 /**
  * Maps a job definition: its job and execution roles wherever they are (containerProperties,
- * ecsProperties.taskProperties[], nodeProperties.nodeRangeProperties[]), and how many containers lack
- * an execution role. EKS job definitions use service accounts, not IAM roles here.
+ * ecsProperties.taskProperties[], nodeProperties.nodeRangeProperties[]), how many containers lack
+ * an execution role, and what each container asks of it. EKS job definitions use service accounts, not IAM roles here.
  */
 export const toJobDefinition = (detail: JobDefinitionDetail, region: string): JobDefinition => {
-  const containers: { jobRoleArn?: string | undefined; executionRoleArn?: string | undefined }[] = [];
-  if (detail.containerProperties) containers.push(detail.containerProperties);
-  for (const task of detail.ecsProperties?.taskProperties ?? []) {
-    containers.push({ jobRoleArn: task.taskRoleArn, executionRoleArn: task.executionRoleArn });
+  const roles: { jobRoleArn?: string | undefined; executionRoleArn?: string | undefined }[] = [];
+  const containers: JobContainer[] = [];
+  const addTask = (task: EcsTaskProperties) => {
+    roles.push({ jobRoleArn: task.taskRoleArn, executionRoleArn: task.executionRoleArn });
+    for (const container of task.containers ?? []) containers.push(toContainer(container, task.executionRoleArn));
+  };
+  if (detail.containerProperties) {
+    roles.push(detail.containerProperties);
+    containers.push(toContainer(detail.containerProperties, detail.containerProperties.executionRoleArn));
   }
+  for (const task of detail.ecsProperties?.taskProperties ?? []) addTask(task);
   for (const range of detail.nodeProperties?.nodeRangeProperties ?? []) {
-    if (range.container) containers.push(range.container);
-    for (const task of range.ecsProperties?.taskProperties ?? []) {
-      containers.push({ jobRoleArn: task.taskRoleArn, executionRoleArn: task.executionRoleArn });
+    if (range.container) {
+      roles.push(range.container);
+      containers.push(toContainer(range.container, range.container.executionRoleArn));
     }
+    for (const task of range.ecsProperties?.taskProperties ?? []) addTask(task);
   }
   return {
     arn: detail.jobDefinitionArn ?? '',
     name: `${detail.jobDefinitionName ?? ''}:${detail.revision ?? ''}`,
     region,
     platformCapabilities: detail.platformCapabilities ?? [],
-    jobRoles: containers.flatMap((c) => (c.jobRoleArn ? [c.jobRoleArn] : [])),
-    executionRoles: containers.flatMap((c) => (c.executionRoleArn ? [c.executionRoleArn] : [])),
-    containersWithoutExecutionRole: containers.filter((c) => !c.executionRoleArn).length,
+    jobRoles: roles.flatMap((c) => (c.jobRoleArn ? [c.jobRoleArn] : [])),
+    executionRoles: roles.flatMap((c) => (c.executionRoleArn ? [c.executionRoleArn] : [])),
+    containersWithoutExecutionRole: roles.filter((c) => !c.executionRoleArn).length,
+    containers,
   };
 };
 

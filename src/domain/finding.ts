@@ -38,6 +38,8 @@ export const RULE_IDS = [
   'data-access',
   'permissions-management',
   'spot-fleet-role-missing',
+  'role-reference-unresolved',
+  'job-definition-revision-stale',
 ] as const;
 
 /** One of {@link RULE_IDS}. */

@@ -65,6 +65,23 @@ export interface JobDefinition {
   readonly executionRoles: readonly string[];
   /** Where the definition has a container or task without an execution role (for Fargate checks). */
   readonly containersWithoutExecutionRole: number;
+  /** What each container or task asks of its execution role: the image to pull, where logs go, secrets. */
+  readonly containers?: readonly JobContainer[];
+}
+
+/** The parts of one container (or ECS task) of a job definition that its execution role serves. */
+export interface JobContainer {
+  readonly executionRole?: string | undefined;
+  readonly image?: string | undefined;
+  /** `awslogs` when unset: Batch's default log driver. */
+  readonly logDriver?: string | undefined;
+  /** The awslogs group; Batch's default is `/aws/batch/job`. */
+  readonly logGroup?: string | undefined;
+  readonly logRegion?: string | undefined;
+  /** Private registry credentials: the secret the execution role reads to pull the image instead of ECR. */
+  readonly registryCredentials?: string | undefined;
+  /** `valueFrom` of each secret and of each `secretOptions` of the log configuration. */
+  readonly secrets?: readonly string[] | undefined;
 }
 
 /** An EventBridge rule target that submits jobs to a Batch job queue. */
@@ -74,7 +91,10 @@ export interface EventTarget {
   readonly region: string;
   readonly jobQueueArn: string;
   readonly roleArn?: string | undefined;
+  /** The job definition as the target gives it: name, `name:revision` or ARN. */
   readonly jobDefinition?: string | undefined;
+  /** The ARN with revision that SubmitJob requests from this target carry; set when planning, undefined when unresolved. */
+  readonly jobDefinitionArn?: string | undefined;
 }
 
 /** An attached managed policy as IAM lists it. */

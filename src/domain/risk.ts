@@ -177,8 +177,13 @@ const distinctRegions = (evaluator: PolicyEvaluator, scope: RiskScope): readonly
  * every audited region? Answers are those that decided. Written as plain loops: a role with `NotAction`
  * asks this for every action in the catalog.
  */
-export const judgeEveryResource = (evaluator: PolicyEvaluator, action: CatalogAction, scope: RiskScope): Judged => {
-  const context = contextFor(scope);
+export const judgeEveryResource = (
+  evaluator: PolicyEvaluator,
+  action: CatalogAction,
+  scope: RiskScope,
+  extra?: RequestContext,
+): Judged => {
+  const context = extra ? { ...contextFor(scope), ...extra } : contextFor(scope);
   const regional = action.resourceArns.some((arn) => arn.includes('${Region}'));
   const regions = regional ? distinctRegions(evaluator, scope) : [scope.regions[0] ?? 'us-east-1'];
   let overall: Decision = 'yes';

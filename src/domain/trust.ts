@@ -58,10 +58,17 @@ const excludesAccount = (statement: Statement, account: string): string | undefi
 };
 
 /**
- * Reads a trust policy against the one service principal the role kind needs.
+ * Reads a trust policy against the one service principal the role kind needs, given as its spellings
+ * (the partition's own first: `ec2.amazonaws.com.cn`, `ec2.amazonaws.com` in China).
  * Deny statements that name the service (or everyone) without a condition block it.
  */
-export const analyseTrust = (policy: PolicyDocument, expectedService: string, account: string): TrustAnalysis => {
+export const analyseTrust = (
+  policy: PolicyDocument,
+  expected: string | readonly string[],
+  account: string,
+): TrustAnalysis => {
+  const spellings: readonly string[] = typeof expected === 'string' ? [expected] : expected;
+  const expectedService = spellings[0] ?? '';
   const unexpected: UnexpectedPrincipal[] = [];
   let serviceCanAssume = false;
   let deniedBecause: string | undefined;
@@ -73,7 +80,7 @@ export const analyseTrust = (policy: PolicyDocument, expectedService: string, ac
     const services = principals.Service ?? [];
     if (statement.effect === 'Deny') {
       if (
-        (services.includes(expectedService) || (principals.AWS ?? []).includes('*')) &&
+        (services.some((s) => spellings.includes(s)) || (principals.AWS ?? []).includes('*')) &&
         statementCoversAction(statement, 'sts:AssumeRole') &&
         statement.conditions === undefined
       ) {
@@ -90,7 +97,7 @@ export const analyseTrust = (policy: PolicyDocument, expectedService: string, ac
     }
     const conditioned = statement.conditions !== undefined;
     for (const service of services) {
-      if (service !== expectedService) {
+      if (!spellings.includes(service)) {
         unexpected.push({
           principal: `Service:${service}`,
           // Another AWS service acts only within this account's own use of it: over-broad, not external.

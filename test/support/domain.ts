@@ -144,11 +144,19 @@ export const evaluateInventory = (
   inventory: Inventory,
   snapshot: IamSnapshot,
   baseline: Baseline = AWS_DEFAULT_BASELINE,
+  partition = 'aws',
 ): Finding[] => {
-  const plan = addProfileRoles(planReferences(inventory, baseline.serviceLinkedRole.name), snapshot.instanceProfiles);
+  const plan = addProfileRoles(
+    planReferences(inventory, {
+      serviceLinkedRoleName: baseline.serviceLinkedRole.name,
+      account: ACCOUNT,
+      partition,
+    }),
+    snapshot.instanceProfiles,
+  );
   return evaluateRules({
     account: ACCOUNT,
-    partition: 'aws',
+    partition,
     baseline,
     computeEnvironments: inventory.computeEnvironments,
     plan,

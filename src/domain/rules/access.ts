@@ -1,5 +1,6 @@
 import { awsManagedPolicyKey, lastSegment, policyRefMatches } from '../baseline.js';
 import { actionCatalog } from '../catalog.js';
+import type { RequestContext } from '../conditions.js';
 import { type Decision, PolicyEvaluator, type PolicySource, type StatementRef } from '../evaluator.js';
 import type { RoleState } from '../model.js';
 import { normalisePolicy, type PolicyDocument } from '../policy.js';
@@ -136,11 +137,16 @@ export const riskScope = (role: RoleState, input: RuleInput): RiskScope => ({
   roleArn: role.arn,
 });
 
-/** Can the role do `action` on every resource of the action's type (the documented probes)? */
-export const canEverywhere = (role: RoleState, input: RuleInput, action: string): Decision => {
+/** Can the role do `action` on every resource of the action's type (the documented probes), with the extra request context? */
+export const canEverywhere = (
+  role: RoleState,
+  input: RuleInput,
+  action: string,
+  context?: RequestContext,
+): Decision => {
   const known = actionCatalog().get(action);
   if (!known) return 'no';
-  return judgeEveryResource(roleEvaluator(role, input), known, riskScope(role, input)).decision;
+  return judgeEveryResource(roleEvaluator(role, input), known, riskScope(role, input), context).decision;
 };
 
 /** `policy Sid`, `policy #2`: the statements behind an answer, for people. */

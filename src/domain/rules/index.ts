@@ -1,10 +1,11 @@
 import { expectationFor } from '../baseline.js';
 import { type Finding, type FindingDraft, mergeFindings } from '../finding.js';
-import type { Dependent } from '../references.js';
+import { type Dependent, resolvesTo } from '../references.js';
 import { type RoleContext, type RuleInput, roleResource, useKind, usesByKind } from './context.js';
 import { boundaryRules, identityRules } from './drift.js';
 import { effectivePermissionRules } from './effective.js';
 import { policyRules, requiredPolicyRules } from './policies.js';
+import { foreignReferenceRules, settleSupersededRevisions, unresolvedUseFindings } from './resolution.js';
 import { computeEnvironmentRules, missingRoleRules, profileRules } from './resources.js';
 import { accountRules, serviceRoleReferenceRules } from './service-roles.js';
 import { trustRules } from './trust.js';
@@ -20,8 +21,14 @@ function* roleRules(input: RuleInput): Generator<FindingDraft> {
     }
     if (read?.status !== 'found') continue;
     const role = read.value;
-    for (const [kind, dependents] of usesByKind(role, entry.uses, input.baseline)) {
-      const uses = entry.uses.filter((u) => useKind(u, role, input.baseline) === kind);
+    const resolving = entry.uses.filter((u) => resolvesTo(u, role.arn));
+    yield* unresolvedUseFindings(
+      input,
+      role,
+      entry.uses.filter((u) => !resolvesTo(u, role.arn)),
+    );
+    for (const [kind, dependents] of usesByKind(role, resolving, input.baseline)) {
+      const uses = resolving.filter((u) => useKind(u, role, input.baseline) === kind);
       const tags = dependents.map((d) => tagsOf.get(d.arn)).filter((t): t is Record<string, string> => t !== undefined);
       const context: RoleContext = {
         role,
@@ -53,7 +60,16 @@ export const evaluateRules = (input: RuleInput): Finding[] => {
         ? input.plan.eventTargets.filter((t) => t.ruleArn === dependent.arn).map((t) => t.jobQueueArn)
         : [];
   const causes = mergeFindings(
-    [...profileRules(input), ...roleRules(input), ...jobDefinitionRules(input), ...accountRules(input)],
+    settleSupersededRevisions(
+      input,
+      mergeFindings([
+        ...profileRules(input),
+        ...roleRules(input),
+        ...jobDefinitionRules(input),
+        ...accountRules(input),
+        ...foreignReferenceRules(input),
+      ]),
+    ),
     queuesOf,
   );
   return mergeFindings(

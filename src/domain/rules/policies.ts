@@ -2,8 +2,10 @@ import { awsManagedPolicyKey, lastSegment, policyRefArn, policyRefMatches } from
 import { PolicyEvaluator } from '../evaluator.js';
 import type { FindingDraft } from '../finding.js';
 import type { RoleKind, Severity } from '../model.js';
+import { servicePrincipal } from '../partitions.js';
 import type { PolicyDocument } from '../policy.js';
 import { describeDiff, diffPolicies } from '../policy-diff.js';
+import { entityName } from '../references.js';
 import { analyseRisk } from '../risk.js';
 import {
   canEverywhere,
@@ -17,6 +19,7 @@ import {
 } from './access.js';
 import { type RoleContext, wrongOrchestration } from './context.js';
 import { reportedRisks } from './effective.js';
+import { unmetExecutionNeeds } from './workloads.js';
 
 /** How a policy leaves the role: the CLI command. */
 const removal = (role: string, policy: RolePolicy): string =>
@@ -64,21 +67,52 @@ const awsVersionChanged = ({ role, kind, expected, base }: RoleContext, policy: 
 };
 
 /** An AWS managed policy AWS has deprecated (once detached it cannot be attached again). */
-const deprecated = ({ role, kind, base, input }: RoleContext, policy: RolePolicy): FindingDraft[] =>
-  policy.awsManaged && input.baseline.deprecatedManagedPolicies.includes(lastSegment(policy.subject))
-    ? [
-        {
-          ...base,
-          rule: 'deprecated-managed-policy',
-          severity: 'medium',
-          title: `${kind} ${role.name} uses deprecated AWS managed policy ${lastSegment(policy.subject)}`,
-          subject: policy.subject,
-          expected: 'no deprecated AWS managed policies (once detached they cannot be attached again)',
-          actual: `${policy.subject} is attached`,
-          remediation: removal(role.name, policy),
-        },
-      ]
-    : [];
+const deprecated = (context: RoleContext, policy: RolePolicy): FindingDraft[] => {
+  const { role, kind, base, input } = context;
+  if (!policy.awsManaged || !input.baseline.deprecatedManagedPolicies.includes(lastSegment(policy.subject))) return [];
+  if (kind === 'spot-fleet-role' && awsManagedPolicyKey(policy.subject) === LEGACY_SPOT_FLEET) {
+    return [legacySpotFleet(context, policy)];
+  }
+  return [
+    {
+      ...base,
+      rule: 'deprecated-managed-policy',
+      severity: 'medium',
+      title: `${kind} ${role.name} uses deprecated AWS managed policy ${lastSegment(policy.subject)}`,
+      subject: policy.subject,
+      expected: 'no deprecated AWS managed policies (once detached they cannot be attached again)',
+      actual: `${policy.subject} is attached`,
+      remediation: removal(role.name, policy),
+    },
+  ];
+};
+
+/**
+ * The legacy AmazonEC2SpotFleetRole on a Spot Fleet role, reported once: high when a compute
+ * environment on the service-linked role needs its Spot instances tagged (to scale them down) and the
+ * role cannot tag, medium otherwise.
+ */
+const legacySpotFleet = (context: RoleContext, policy: RolePolicy): FindingDraft => {
+  const { role, kind, base, input } = context;
+  const ces = new Map(input.computeEnvironments.map((ce) => [ce.arn, ce]));
+  const onSlr = context.uses.some((u) => {
+    const given = ces.get(u.dependent.arn)?.serviceRole?.trim();
+    return !given || entityName(given) === input.baseline.serviceLinkedRole.name;
+  });
+  const canTag = canEverywhere(role, input, 'ec2:CreateTags') === 'yes';
+  const broken = onSlr && !canTag;
+  const tagging = policyRefArn(input.partition, 'service-role/AmazonEC2SpotFleetTaggingRole');
+  return {
+    ...base,
+    rule: 'deprecated-managed-policy',
+    severity: broken ? 'high' : 'medium',
+    title: `${kind} ${role.name} uses the deprecated AmazonEC2SpotFleetRole${broken ? ': Spot instances cannot be tagged or scaled down' : ''}`,
+    subject: policy.subject,
+    expected: `${lastSegment(tagging)} attached instead (the tagging policy Batch documents for Spot Fleet roles)`,
+    actual: `${policy.subject} is attached${canTag ? '' : ', which cannot tag Spot instances'}${broken ? '; compute environments on the service-linked role need tagged instances to scale down' : ''}; it also allows iam:PassRole on * without iam:PassedToService`,
+    remediation: `aws iam attach-role-policy --role-name ${role.name} --policy-arn ${tagging} && ${removal(role.name, policy)}`,
+  };
+};
 
 /** An ECS instance policy on an EKS node role, or the reverse: probably a mis-wired instance profile. */
 const crossWired = (context: RoleContext, policy: RolePolicy): FindingDraft[] => {
@@ -199,6 +233,41 @@ export function* policyRules(context: RoleContext): Generator<FindingDraft> {
   }
 }
 
+/** The only service the Spot Fleet role passes roles to; PassRole in an equivalence probe is judged as passed to it. */
+const PASSED_TO_EC2 = (input: RoleContext['input']) => ({
+  'iam:passedtoservice': [servicePrincipal('ec2.amazonaws.com', input.partition)],
+});
+
+/**
+ * An execution role without AmazonECSTaskExecutionRolePolicy is judged by what its job definitions
+ * need (Fargate: the image's repository and the log group), so a least-privilege policy passes.
+ */
+function* executionRoleMissing(
+  context: RoleContext,
+  arn: string,
+  alternatives: readonly string[],
+): Generator<FindingDraft> {
+  const { role, kind, base } = context;
+  const unmet = unmetExecutionNeeds(context);
+  if (unmet.length === 0) return;
+  yield {
+    ...base,
+    rule: 'managed-policy-missing',
+    severity: 'high',
+    title: `${kind} ${role.name} is missing ${lastSegment(arn)} and lacks what its Fargate jobs need`,
+    subject: arn,
+    expected: `attached: ${alternatives.map(lastSegment).join(' or ')}, or own policies allowing what the job definitions use`,
+    actual: `not allowed: ${unmet.map((n) => `${n.action} on ${n.resources[0]} (${n.why})`).join('; ')}`,
+    remediation: `aws iam attach-role-policy --role-name ${role.name} --policy-arn ${arn}, or allow those actions on those resources`,
+  };
+}
+
+/** True when a Spot Fleet role carries the deprecated AmazonEC2SpotFleetRole (its own finding says what is missing). */
+const legacySpotFleetPolicy = ({ kind, role }: RoleContext): boolean =>
+  kind === 'spot-fleet-role' && role.attachedPolicies.some((p) => awsManagedPolicyKey(p.arn) === LEGACY_SPOT_FLEET);
+
+const LEGACY_SPOT_FLEET = 'service-role/AmazonEC2SpotFleetRole';
+
 /** Rules on what must be there: required managed policies (or an own-policy equivalent) and the inline policies the baseline records. */
 export function* requiredPolicyRules(context: RoleContext): Generator<FindingDraft> {
   const { role, kind, expected, base, input } = context;
@@ -208,17 +277,24 @@ export function* requiredPolicyRules(context: RoleContext): Generator<FindingDra
   const inlineKnown = !unread.has('iam:ListRolePolicies') && !unread.has('iam:GetRolePolicy');
   for (const alternatives of attachedKnown ? expected.requiredManagedPolicies : []) {
     if (alternatives.some((ref) => role.attachedPolicies.some((p) => policyRefMatches(ref, p.arn)))) continue;
+    // The deprecated Spot Fleet policy is reported once, as what replaces the missing tagging policy.
+    if (legacySpotFleetPolicy(context)) continue;
     const arn = policyRefArn(input.partition, alternatives[0] ?? '');
+    if (kind === 'execution-role') {
+      yield* executionRoleMissing(context, arn, alternatives);
+      continue;
+    }
     const equivalentActions = alternatives.map((ref) => expected.requiredEquivalents?.[ref]).find(Boolean);
-    const equivalent = equivalentActions?.every((action) => canEverywhere(role, input, action) === 'yes') === true;
+    const equivalent =
+      equivalentActions?.every((action) => canEverywhere(role, input, action, PASSED_TO_EC2(input)) === 'yes') === true;
     yield {
       ...base,
       rule: 'managed-policy-missing',
-      severity: equivalent ? 'medium' : 'high',
-      title: `${kind} ${role.name} is missing ${lastSegment(arn)}`,
+      severity: equivalent ? 'info' : 'high',
+      title: `${kind} ${role.name} is missing ${lastSegment(arn)}${equivalent ? ', but its own policies grant the same' : ''}`,
       subject: arn,
-      expected: `attached: ${alternatives.map(lastSegment).join(' or ')}`,
-      actual: `attached: ${role.attachedPolicies.map((p) => p.name).join(', ') || 'none'}${equivalent ? "; the role's own policies grant the equivalent actions, so it works today but will not follow AWS's updates" : ''}`,
+      expected: `attached: ${alternatives.map(lastSegment).join(' or ')}, or own policies granting its actions on every resource`,
+      actual: `attached: ${role.attachedPolicies.map((p) => p.name).join(', ') || 'none'}${equivalent ? "; the role's own policies grant every action of the managed policy, so it works today but will not follow AWS's updates to it" : `; missing on every resource: ${(equivalentActions ?? []).filter((a) => canEverywhere(role, input, a, PASSED_TO_EC2(input)) !== 'yes').join(', ') || 'the policy'}`}`,
       remediation: `aws iam attach-role-policy --role-name ${role.name} --policy-arn ${arn}`,
     };
   }

@@ -1,6 +1,7 @@
 import type { Baseline } from '../baseline.js';
 import type { Finding, FindingDraft, FindingResource } from '../finding.js';
 import type { RoleKind } from '../model.js';
+import { servicePrincipal } from '../partitions.js';
 import type { Dependent, RoleUse } from '../references.js';
 import { type RuleInput, trustDocument } from './context.js';
 
@@ -9,8 +10,12 @@ export function* profileRules(input: RuleInput): Generator<FindingDraft> {
   for (const [key, entry] of input.plan.instanceProfiles) {
     const read = input.snapshot.instanceProfiles.get(key);
     const arn = entry.arn ?? `arn:${input.partition}:iam::${input.account}:instance-profile/${entry.name}`;
-    const dependents = entry.computeEnvironmentArns.map((ce) => ({ type: 'compute-environment' as const, arn: ce }));
-    const base = { roleKind: entry.kind, dependents, subject: '' };
+    const dependents = entry.computeEnvironments.map((ce) => ({ type: 'compute-environment' as const, arn: ce.arn }));
+    // A profile shared by ECS and EKS environments serves both kinds; the finding names the first.
+    const kinds = [...new Set(entry.computeEnvironments.map((ce) => ce.kind))];
+    const kind = kinds[0] ?? 'instance-role';
+    const roleName = kinds.join(' and ');
+    const base = { roleKind: kind, dependents, subject: '' };
     if (read?.status === 'missing') {
       yield {
         ...base,
@@ -18,7 +23,7 @@ export function* profileRules(input: RuleInput): Generator<FindingDraft> {
         severity: 'high',
         title: `Instance profile ${entry.name} does not exist`,
         resource: { type: 'instance-profile', arn, name: entry.name },
-        expected: `instance profile ${entry.name} exists and contains the ${entry.kind}`,
+        expected: `instance profile ${entry.name} exists and contains the ${roleName}`,
         actual: 'IAM answers NoSuchEntity',
         remediation: `aws iam create-instance-profile --instance-profile-name ${entry.name} && aws iam add-role-to-instance-profile --instance-profile-name ${entry.name} --role-name <role>`,
       };
@@ -36,7 +41,7 @@ export function* profileRules(input: RuleInput): Generator<FindingDraft> {
         severity: 'high',
         title: `Instance profile ${profile.name} contains no role`,
         resource,
-        expected: `contains ${pinned ?? `the ${entry.kind}`}`,
+        expected: `contains ${pinned ?? `the ${roleName}`}`,
         actual: 'no role: instances launched with it get no credentials and never join the cluster',
         remediation: `aws iam add-role-to-instance-profile --instance-profile-name ${profile.name} --role-name ${pinned ?? '<role>'}`,
       };
@@ -85,7 +90,7 @@ export function* missingRoleRules(
       remediation:
         kind === 'service-linked-role'
           ? 'aws iam create-service-linked-role --aws-service-name batch.amazonaws.com'
-          : `aws iam create-role --role-name ${entry.name} --assume-role-policy-document '${trustDocument(input.baseline.roleKinds[kind].trustedService)}'`,
+          : `aws iam create-role --role-name ${entry.name} --assume-role-policy-document '${trustDocument(servicePrincipal(input.baseline.roleKinds[kind].trustedService, input.partition))}'`,
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { FindingDraft } from '../finding.js';
+import { serviceSpellings } from '../partitions.js';
 import { describeDiff, diffTrustPolicies, sameAccess } from '../policy-diff.js';
 import { analyseTrust } from '../trust.js';
 import { type RoleContext, trustDocument } from './context.js';
@@ -9,8 +10,10 @@ const normalisePrincipal = (principal: string): string =>
 
 /** Trust policy rules: the kind's service can assume the role, no unexpected principal, pinned trust unchanged, confused-deputy hardening. */
 export function* trustRules({ role, kind, expected, base, input }: RoleContext): Generator<FindingDraft> {
-  const trust = analyseTrust(role.trustPolicy, expected.trustedService, input.account);
-  const fix = `aws iam update-assume-role-policy --role-name ${role.name} --policy-document '${trustDocument(expected.trustedService)}'`;
+  const spellings = serviceSpellings(expected.trustedService, input.partition);
+  const service = spellings[0] ?? expected.trustedService;
+  const trust = analyseTrust(role.trustPolicy, spellings, input.account);
+  const fix = `aws iam update-assume-role-policy --role-name ${role.name} --policy-document '${trustDocument(service)}'`;
   let reported = false;
   const allowed = new Set(expected.allowedPrincipals.map(normalisePrincipal));
   if (!trust.serviceCanAssume) {
@@ -19,9 +22,9 @@ export function* trustRules({ role, kind, expected, base, input }: RoleContext):
       ...base,
       rule: 'trust-service-missing',
       severity: 'high',
-      title: `${expected.trustedService} cannot assume ${kind} ${role.name}`,
-      subject: expected.trustedService,
-      expected: `trust policy allows ${expected.trustedService} to call sts:AssumeRole`,
+      title: `${service} cannot assume ${kind} ${role.name}`,
+      subject: service,
+      expected: `trust policy allows ${service} to call sts:AssumeRole`,
       actual: trust.blockedBecause ?? 'no such statement',
       remediation: fix,
     };
@@ -35,7 +38,7 @@ export function* trustRules({ role, kind, expected, base, input }: RoleContext):
       severity: principal.severity,
       title: `${kind} ${role.name} trusts ${principal.principal}`,
       subject: principal.principal,
-      expected: `only ${[expected.trustedService, ...expected.allowedPrincipals].join(', ')} may assume the role`,
+      expected: `only ${[service, ...expected.allowedPrincipals].join(', ')} may assume the role`,
       actual: `${principal.principal} may assume it: ${principal.reason}`,
       remediation: `Remove ${principal.principal} from the trust policy: ${fix}`,
     };
@@ -66,8 +69,8 @@ export function* trustRules({ role, kind, expected, base, input }: RoleContext):
       rule: 'trust-confused-deputy',
       severity: 'low',
       title: `${kind} ${role.name} trust has no aws:SourceAccount or aws:SourceArn condition`,
-      subject: expected.trustedService,
-      expected: `the ${expected.trustedService} statement is scoped with aws:SourceAccount ${input.account} and/or aws:SourceArn`,
+      subject: service,
+      expected: `the ${service} statement is scoped with aws:SourceAccount ${input.account} and/or aws:SourceArn`,
       actual: 'any AWS Batch request from any account could have Batch assume this role',
       remediation: `Add "Condition": {"StringEquals": {"aws:SourceAccount": "${input.account}"}, "ArnLike": {"aws:SourceArn": "arn:${input.partition}:batch:*:${input.account}:*"}} to the batch.amazonaws.com statement, then: aws iam update-assume-role-policy --role-name ${role.name} --policy-document file://trust.json`,
     };

@@ -137,7 +137,69 @@ describe('toJobDefinition', () => {
       jobRoles: ['arn:job-a', 'arn:job-b'],
       executionRoles: ['arn:exec-a', 'arn:exec-c'],
       containersWithoutExecutionRole: 1,
+      containers: [
+        { executionRole: 'arn:exec-a', image: 'i', secrets: [] },
+        { executionRole: 'arn:exec-c', image: 'i', secrets: [] },
+      ],
     });
+  });
+
+  it('records what each container asks of its execution role: image, awslogs group and region, registry credentials, secrets', () => {
+    const definition = toJobDefinition(
+      {
+        jobDefinitionName: 'etl',
+        jobDefinitionArn: 'arn:aws:batch:eu-west-1:123456789012:job-definition/etl:7',
+        revision: 7,
+        type: 'container',
+        platformCapabilities: ['FARGATE'],
+        ecsProperties: {
+          taskProperties: [
+            {
+              executionRoleArn: 'arn:exec',
+              containers: [
+                {
+                  image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/etl:1',
+                  logConfiguration: {
+                    logDriver: 'awslogs',
+                    options: { 'awslogs-group': '/jobs/etl', 'awslogs-region': 'eu-west-1' },
+                    secretOptions: [
+                      { name: 'token', valueFrom: 'arn:aws:ssm:eu-west-1:123456789012:parameter/log-token' },
+                    ],
+                  },
+                  secrets: [{ name: 'db', valueFrom: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db' }],
+                },
+                {
+                  image: 'registry.example.com/sidecar:2',
+                  repositoryCredentials: {
+                    credentialsParameter: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:reg',
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      },
+      'eu-west-1',
+    );
+    expect(definition.containers).toEqual([
+      {
+        executionRole: 'arn:exec',
+        image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/etl:1',
+        logDriver: 'awslogs',
+        logGroup: '/jobs/etl',
+        logRegion: 'eu-west-1',
+        secrets: [
+          'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
+          'arn:aws:ssm:eu-west-1:123456789012:parameter/log-token',
+        ],
+      },
+      {
+        executionRole: 'arn:exec',
+        image: 'registry.example.com/sidecar:2',
+        registryCredentials: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:reg',
+        secrets: [],
+      },
+    ]);
   });
 });
 

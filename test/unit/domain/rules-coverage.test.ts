@@ -4,6 +4,7 @@ import type {
   ComputeEnvironment,
   EventTarget,
   IamSnapshot,
+  JobContainer,
   JobDefinition,
   JobQueue,
   Read,
@@ -149,36 +150,6 @@ describe('job definitions', () => {
       ],
     ],
     [
-      'an execution role without its managed policy',
-      { exec: ecsTasks('exec') },
-      [['managed-policy-missing', 'high', 'exec']],
-    ],
-    [
-      'an execution role with an inline equivalent of the managed policy',
-      {
-        exec: ecsTasks('exec', {
-          inlinePolicies: [
-            {
-              name: 'pull-and-log',
-              document: doc({
-                Effect: 'Allow',
-                Action: [
-                  'ecr:GetAuthorizationToken',
-                  'ecr:BatchCheckLayerAvailability',
-                  'ecr:GetDownloadUrlForLayer',
-                  'ecr:BatchGetImage',
-                  'logs:CreateLogStream',
-                  'logs:PutLogEvents',
-                ],
-                Resource: '*',
-              }),
-            },
-          ],
-        }),
-      },
-      [['managed-policy-missing', 'medium', 'exec']],
-    ],
-    [
       'an execution role that can read every secret',
       {
         exec: ecsTasks('exec', {
@@ -194,6 +165,96 @@ describe('job definitions', () => {
     expect(rules({ definitions: [jobDefinition('etl', { executionRoles: [roleArn('exec')] })], roles })).toEqual(
       expected,
     );
+  });
+
+  describe('an execution role without AmazonECSTaskExecutionRolePolicy is judged by what its jobs use', () => {
+    const IMAGE = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/etl:2026-11`;
+    const REPOSITORY = `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/etl`;
+    const LOG_GROUP = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/batch/job`;
+    const fargate = (container: Partial<JobContainer> = {}, platform = 'FARGATE') =>
+      jobDefinition('etl', {
+        platformCapabilities: [platform],
+        executionRoles: [roleArn('exec')],
+        containers: [{ executionRole: roleArn('exec'), image: IMAGE, ...container }],
+      });
+    const withPolicy = (...statements: Record<string, unknown>[]) =>
+      ecsTasks('exec', { inlinePolicies: [{ name: 'least-privilege', document: doc(...statements) }] });
+    const LEAST_PRIVILEGE = [
+      { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+        Resource: REPOSITORY,
+      },
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${LOG_GROUP}:*` },
+    ];
+
+    it.each([
+      ['Fargate, no policy at all', fargate(), ecsTasks('exec'), [['managed-policy-missing', 'high', 'exec']]],
+      ['Fargate, pulls scoped to its repository and logs to its group', fargate(), withPolicy(...LEAST_PRIVILEGE), []],
+      [
+        'Fargate, the same on Resource "*"',
+        fargate(),
+        withPolicy({
+          Effect: 'Allow',
+          Action: [
+            'ecr:GetAuthorizationToken',
+            'ecr:BatchCheckLayerAvailability',
+            'ecr:GetDownloadUrlForLayer',
+            'ecr:BatchGetImage',
+            'logs:CreateLogStream',
+            'logs:PutLogEvents',
+          ],
+          Resource: '*',
+        }),
+        [],
+      ],
+      [
+        'Fargate, pulls scoped to another repository',
+        fargate(),
+        withPolicy(
+          LEAST_PRIVILEGE[0] as Record<string, unknown>,
+          { ...(LEAST_PRIVILEGE[1] as Record<string, unknown>), Resource: `${REPOSITORY}-other` },
+          LEAST_PRIVILEGE[2] as Record<string, unknown>,
+        ),
+        [['managed-policy-missing', 'high', 'exec']],
+      ],
+      [
+        'Fargate, logs to its own group while the policy names the default one',
+        fargate({ logGroup: '/jobs/etl' }),
+        withPolicy(...LEAST_PRIVILEGE),
+        [['managed-policy-missing', 'high', 'exec']],
+      ],
+      [
+        'Fargate, a Deny on the repository',
+        fargate(),
+        withPolicy(...LEAST_PRIVILEGE, { Effect: 'Deny', Action: 'ecr:BatchGetImage', Resource: REPOSITORY }),
+        [['managed-policy-missing', 'high', 'exec']],
+      ],
+      [
+        'Fargate, a private registry with credentials and Splunk logs',
+        fargate({
+          image: 'registry.example.com/etl:1',
+          registryCredentials: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:reg',
+          logDriver: 'splunk',
+        }),
+        ecsTasks('exec'),
+        [],
+      ],
+      ['EC2: the instance role pulls and logs', fargate({}, 'EC2'), ecsTasks('exec'), []],
+    ])('%s', (_label, definition, exec, expected) => {
+      expect(rules({ definitions: [definition], roles: { exec } })).toEqual(expected);
+    });
+
+    it('names what is missing, on which resource, for which job definition', () => {
+      const [finding] = evaluate({
+        definitions: [fargate({ logGroup: '/jobs/etl' })],
+        roles: { exec: withPolicy(...LEAST_PRIVILEGE) },
+      });
+      expect(finding?.actual).toBe(
+        `not allowed: logs:CreateLogStream on arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/jobs/etl:log-stream:etl/default/0 (etl:1 writes logs to /jobs/etl); logs:PutLogEvents on arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/jobs/etl:log-stream:etl/default/0 (etl:1 writes logs to /jobs/etl)`,
+      );
+    });
   });
 
   it.each([
