@@ -115,6 +115,11 @@ export interface ComputeEnvironmentSpec {
   /** Instance profile name or ARN (EC2 and SPOT). */
   readonly instanceProfile?: string;
   readonly spotFleetRoleArn?: string;
+  readonly allocationStrategy?:
+    | 'BEST_FIT'
+    | 'BEST_FIT_PROGRESSIVE'
+    | 'SPOT_CAPACITY_OPTIMIZED'
+    | 'SPOT_PRICE_CAPACITY_OPTIMIZED';
 }
 
 /** Creates a compute environment in moto's default VPC; returns its ARN. */
@@ -151,6 +156,7 @@ export const createComputeEnvironment = async (clients: SeedClients, spec: Compu
               instanceTypes: ['optimal'],
               ...(spec.instanceProfile ? { instanceRole: spec.instanceProfile } : {}),
               ...(spec.spotFleetRoleArn ? { spotIamFleetRole: spec.spotFleetRoleArn } : {}),
+              ...(spec.allocationStrategy ? { allocationStrategy: spec.allocationStrategy } : {}),
             }),
       },
     }),
