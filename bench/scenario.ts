@@ -1,5 +1,7 @@
 // One benchmark run in a fresh process (so peak RSS is this run's alone); prints one JSON line.
-// Usage: tsx bench/scenario.ts C R per-role|naive real|count|storm [deadline seconds]
+// Usage: tsx bench/scenario.ts C R per-role|bulk|auto|naive real|count|storm [deadline seconds] [account roles]
+//   per-role, bulk, auto: the IAM read strategy (--iam-reads); naive: one compute environment at a time.
+//   account roles: roles in the account besides the referenced ones count towards it (default: none).
 //   real:  10 IAM calls/s (burst 10), 60 ms per IAM call, 50 Batch calls/s per region, 100 ms per Batch call.
 //   count: no latency and no throttle: the same calls, counted fast (wall time is then meaningless).
 //   storm: as real, and half of all IAM calls throttled besides; the audit runs under a deadline (the
@@ -12,15 +14,17 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { runAudit } from '../src/app/run-audit.js';
 import { createBatchInventory } from '../src/aws/batch-inventory.js';
 import { createEventTargetFinder } from '../src/aws/event-targets.js';
+import { createIamReader } from '../src/aws/iam-bulk-reader.js';
 import { createPerRoleIamReader } from '../src/aws/iam-reader.js';
 import { createStsIdentity } from '../src/aws/identity.js';
 import { AWS_DEFAULT_BASELINE } from '../src/domain/baseline.js';
 import { entityName } from '../src/domain/references.js';
-import { buildScenario, createSimulatedAws, modelMinimum } from './sim.js';
+import { buildScenario, bulkModelMinimum, createSimulatedAws, modelMinimum } from './sim.js';
 
-const [c = '10', r = '5', strategy = 'per-role', mode = 'real', deadline = '120'] = process.argv.slice(2);
+const [c = '10', r = '5', strategy = 'per-role', mode = 'real', deadline = '120', accountRoles = '0'] =
+  process.argv.slice(2);
 const real = mode === 'real' || mode === 'storm';
-const scenario = buildScenario(Number(c), Number(r));
+const scenario = buildScenario(Number(c), Number(r), Number(accountRoles));
 const sim = createSimulatedAws(
   scenario,
   real
@@ -57,13 +61,13 @@ let findings = 0;
 let complete: boolean | undefined;
 const errorCodes: Record<string, number> = {};
 const started = performance.now();
-if (strategy === 'per-role') {
+if (strategy === 'per-role' || strategy === 'bulk' || strategy === 'auto') {
   const report = await runAudit(
     {
       identity,
       batch: inventory,
       events: createEventTargetFinder((region) => new EventBridgeClient({ ...common, ...retry, region })),
-      iam: createPerRoleIamReader(iam),
+      iam: createIamReader(iam, strategy),
     },
     {
       regions: scenario.regions,
@@ -100,7 +104,14 @@ process.stdout.write(
     mode,
     calls,
     byOperation: sim.stats.answered,
-    modelMinimum: modelMinimum(scenario),
+    accountRoles: scenario.accountRoles,
+    // auto asks GetAccountSummary first, then reads the cheaper way.
+    modelMinimum:
+      strategy === 'bulk'
+        ? bulkModelMinimum(scenario)
+        : strategy === 'auto'
+          ? 1 + Math.min(bulkModelMinimum(scenario), modelMinimum(scenario))
+          : modelMinimum(scenario),
     duplicateReads: sim.stats.duplicateReads,
     attempts: Object.values(sim.stats.attempts).reduce((a, b) => a + b, 0),
     throttled: sim.stats.throttled,

@@ -24,6 +24,8 @@ export interface Scenario {
   readonly customerPolicies: string[];
   /** Job queues per region, each sending jobs to up to 3 compute environments (Batch's limit). */
   readonly jobQueues: Array<{ region: string; name: string; computeEnvironments: string[] }>;
+  /** Roles in the account: the referenced ones plus unrelated ones (a Lambda role each) up to this count. */
+  readonly accountRoles: number;
 }
 
 const REGIONS = [
@@ -44,7 +46,7 @@ const REGIONS = [
  * Batch allows 50 compute environments per region, so C/50 regions are used (more than the 8 real
  * names repeat with a suffix).
  */
-export const buildScenario = (c: number, r: number): Scenario => {
+export const buildScenario = (c: number, r: number, accountRoles?: number): Scenario => {
   const serviceCount = Math.max(1, Math.round(r * 0.2));
   const spotCount = Math.max(1, Math.round(r * 0.2));
   const instanceCount = Math.max(1, r - serviceCount - spotCount);
@@ -102,6 +104,7 @@ export const buildScenario = (c: number, r: number): Scenario => {
     profiles,
     customerPolicies,
     jobQueues,
+    accountRoles: Math.max(roleDocs.size, accountRoles ?? roleDocs.size),
   };
 };
 
@@ -176,6 +179,43 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
     return `<Path>/</Path><RoleName>${xml(name)}</RoleName><RoleId>AROA${name.toUpperCase().replace(/-/g, '')}</RoleId><Arn>arn:aws:iam::${ACCOUNT}:role/${xml(name)}</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>${trust(role.trustService)}</AssumeRolePolicyDocument>`;
   };
 
+  const profileOf = new Map([...scenario.profiles].map(([profile, role]) => [role, profile]));
+  const unrelated = Array.from({ length: scenario.accountRoles - scenario.roleDocs.size }, (_, i) => `lambda-${i}`);
+  const accountItems: Array<{ kind: 'role' | 'policy'; name: string }> = [
+    ...[...scenario.roleDocs.keys(), ...unrelated].map((name) => ({ kind: 'role' as const, name })),
+    ...scenario.customerPolicies.map((name) => ({ kind: 'policy' as const, name })),
+  ];
+  const INLINE_DOC = doc({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' }],
+  });
+  const POLICY_DOC = doc({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' }],
+  });
+  /** One RoleDetailList member: what GetAccountAuthorizationDetails says of a role. */
+  const roleDetailXml = (name: string) => {
+    const role = scenario.roleDocs.get(name);
+    const base = `<Path>/</Path><RoleName>${xml(name)}</RoleName><RoleId>AROA${name.toUpperCase().replace(/-/g, '')}</RoleId><Arn>arn:aws:iam::${ACCOUNT}:role/${xml(name)}</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>${trust(role?.trustService ?? 'lambda.amazonaws.com')}</AssumeRolePolicyDocument>`;
+    if (!role) return `<member>${base}<InstanceProfileList/><RolePolicyList/><AttachedManagedPolicies/></member>`;
+    const profile = profileOf.get(name);
+    const profiles = profile
+      ? `<member><Path>/</Path><InstanceProfileName>${xml(profile)}</InstanceProfileName><InstanceProfileId>AIPA${profile.length}</InstanceProfileId><Arn>arn:aws:iam::${ACCOUNT}:instance-profile/${xml(profile)}</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><Roles/></member>`
+      : '';
+    const inline = role.inline
+      .map((n) => `<member><PolicyName>${xml(n)}</PolicyName><PolicyDocument>${INLINE_DOC}</PolicyDocument></member>`)
+      .join('');
+    const attached = role.attached
+      .map(
+        (arn) =>
+          `<member><PolicyName>${xml(arn.split('/').pop() ?? '')}</PolicyName><PolicyArn>${xml(arn)}</PolicyArn></member>`,
+      )
+      .join('');
+    return `<member>${base}<InstanceProfileList>${profiles}</InstanceProfileList><RolePolicyList>${inline}</RolePolicyList><AttachedManagedPolicies>${attached}</AttachedManagedPolicies></member>`;
+  };
+  const policyDetailXml = (arn: string) =>
+    `<member><PolicyName>${xml(arn.split('/').pop() ?? '')}</PolicyName><PolicyId>ANPA1</PolicyId><Arn>${xml(arn)}</Arn><Path>/</Path><DefaultVersionId>v1</DefaultVersionId><AttachmentCount>1</AttachmentCount><IsAttachable>true</IsAttachable><PolicyVersionList><member><Document>${POLICY_DOC}</Document><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion></member></PolicyVersionList></member>`;
+
   const iamAnswer = (params: URLSearchParams): { status: number; body: string } => {
     const action = params.get('Action') ?? '';
     const ok = (result: string) => ({
@@ -232,6 +272,28 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
         return ok(
           `<PolicyVersion><Document>${doc({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' }] })}</Document><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion></PolicyVersion>`,
         );
+      case 'GetAccountSummary': {
+        const entry = (key: string, value: number) => `<entry><key>${key}</key><value>${value}</value></entry>`;
+        return ok(
+          `<SummaryMap>${entry('Roles', scenario.accountRoles)}${entry('Policies', scenario.customerPolicies.length)}${entry('InstanceProfiles', scenario.profiles.size)}</SummaryMap>`,
+        );
+      }
+      case 'GetAccountAuthorizationDetails': {
+        // Pages of MaxItems entries (IAM's cap is 1000), roles first, then customer-managed policies.
+        const start = Number(params.get('Marker') ?? '0');
+        const size = Math.min(1000, Number(params.get('MaxItems') ?? '100'));
+        const page = accountItems.slice(start, start + size);
+        const next = start + size < accountItems.length ? `<Marker>${start + size}</Marker>` : '';
+        return ok(
+          `<RoleDetailList>${page
+            .filter((i) => i.kind === 'role')
+            .map((i) => roleDetailXml(i.name))
+            .join('')}</RoleDetailList><Policies>${page
+            .filter((i) => i.kind === 'policy')
+            .map((i) => policyDetailXml(i.name))
+            .join('')}</Policies><IsTruncated>${next ? 'true' : 'false'}</IsTruncated>${next}`,
+        );
+      }
       default:
         return {
           status: 400,
@@ -438,4 +500,30 @@ export const modelMinimum = (scenario: Scenario): number => {
     2 * customer.size +
     2 * awsManaged.size
   );
+};
+
+/**
+ * The fewest calls the bulk strategy can make: the same Batch and EventBridge calls, 1 STS, one GetAccountAuthorizationDetails page per 1000 roles and customer-managed
+ * policies of the account, and 2·A for the AWS managed policies attached to the referenced roles
+ * (the bulk answer leaves them out). The Spot service-linked roles are not in the simulated account:
+ * each is confirmed missing by two GetRole calls.
+ */
+export const bulkModelMinimum = (scenario: Scenario): number => {
+  const perRole = modelMinimum(scenario);
+  const referencedRoles = new Set<string>();
+  const referencedProfiles = new Set<string>();
+  for (const ce of scenario.ces) {
+    referencedRoles.add(ce.serviceRole.split('/').pop() ?? '');
+    if (ce.spotRole) referencedRoles.add(ce.spotRole.split('/').pop() ?? '');
+    referencedProfiles.add(ce.profile);
+    referencedRoles.add(scenario.profiles.get(ce.profile) ?? '');
+  }
+  const customer = new Set<string>();
+  for (const name of referencedRoles) {
+    for (const arn of scenario.roleDocs.get(name)?.attached ?? []) if (!arn.includes(':aws:policy/')) customer.add(arn);
+  }
+  // Per-role IAM calls the bulk answer replaces: profiles, role reads and customer-managed policy reads.
+  const replaced = referencedProfiles.size + referencedRoles.size * 4 + 2 * customer.size;
+  const pages = Math.max(1, Math.ceil((scenario.accountRoles + scenario.customerPolicies.length) / 1000));
+  return perRole - replaced + pages;
 };

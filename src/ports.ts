@@ -47,4 +47,33 @@ export interface AuditPorts {
   readonly batch: BatchInventory;
   readonly events: EventTargetFinder;
   readonly iam: IamStateReader;
+  /** Lists the account's enabled regions, for `--regions all`. */
+  readonly regions?: RegionDirectory;
 }
+
+/** A member account of the organisation. */
+export interface MemberAccount {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** Lists the organisation's ACTIVE accounts (all of them, or those under an OU and its children). */
+export interface OrganizationDirectory {
+  activeAccounts(ou: string | undefined, signal?: AbortSignal): Promise<MemberAccount[]>;
+}
+
+/** Lists the regions enabled in the account of the credentials (default and opted-in ones). */
+export interface RegionDirectory {
+  enabledRegions(signal?: AbortSignal): Promise<string[]>;
+}
+
+/**
+ * Where an adapter gets its credentials: a profile's, or a role assumed with STS. Opaque to the core;
+ * the SDK's credential providers have this shape.
+ */
+export type CredentialProvider = () => Promise<{
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}>;

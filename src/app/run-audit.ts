@@ -11,7 +11,8 @@ import { TOOL } from '../version.js';
 
 /** What to audit and how to report progress. */
 export interface AuditOptions {
-  readonly regions: readonly string[];
+  /** The regions to audit, or `all`: every region enabled in the account (needs `ports.regions`). */
+  readonly regions: readonly string[] | 'all';
   readonly baseline: Baseline;
   /** Audit only these compute environments (names or ARNs); one that is not found is a report error. */
   readonly computeEnvironments?: readonly string[];
@@ -50,9 +51,25 @@ const selectComputeEnvironments = (
   return selected;
 };
 
+/** The regions asked for, with `all` resolved to the account's enabled regions; failing that, the run cannot start. */
+const resolveRegions = async (ports: AuditPorts, options: Omit<AuditOptions, 'now'>): Promise<readonly string[]> => {
+  if (options.regions !== 'all') return options.regions;
+  if (!ports.regions) throw new ConfigError("--regions all needs a way to list the account's enabled regions.");
+  try {
+    return await ports.regions.enabledRegions(options.signal);
+  } catch (error) {
+    const { code, message } = describeError(error);
+    throw new ConfigError(`Could not list the account's enabled regions (ec2:DescribeRegions, ${code}): ${message}`, {
+      cause: error,
+    });
+  }
+};
+
 /** Everything read for one run, before any rule is applied. */
 export interface CollectedState {
   readonly identity: CallerIdentity;
+  /** The regions audited (`all` resolved to the account's enabled regions). */
+  readonly regions: readonly string[];
   readonly computeEnvironments: ComputeEnvironment[];
   readonly plan: ReferencePlan;
   readonly snapshot: IamSnapshot;
@@ -73,7 +90,8 @@ export const collectState = async (ports: AuditPorts, options: Omit<AuditOptions
       `The baseline ${options.baseline.source.name} is for account ${options.baseline.account}, but the credentials are for account ${identity.account}.`,
     );
   }
-  progress(`Auditing account ${identity.account} in ${options.regions.join(', ')}`);
+  const regions = await resolveRegions(ports, options);
+  progress(`Auditing account ${identity.account} in ${regions.join(', ')}`);
 
   const errors: AuditError[] = [];
   /** Runs one regional listing; a failure is recorded and the rest of the audit goes on. */
@@ -87,7 +105,7 @@ export const collectState = async (ports: AuditPorts, options: Omit<AuditOptions
     }
   };
   const perRegion = await Promise.all(
-    options.regions.map(async (region) => {
+    regions.map(async (region) => {
       const [computeEnvironments, jobQueues, jobDefinitions] = await Promise.all([
         listing('batch:DescribeComputeEnvironments', region, () =>
           ports.batch.listComputeEnvironments(region, options.signal),
@@ -142,7 +160,7 @@ export const collectState = async (ports: AuditPorts, options: Omit<AuditOptions
   );
   addProfileRoles(plan, snapshot.instanceProfiles);
   errors.push(...snapshotErrors(snapshot));
-  return { identity, computeEnvironments, plan, snapshot, errors };
+  return { identity, regions, computeEnvironments, plan, snapshot, errors };
 };
 
 /**
@@ -153,7 +171,7 @@ export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promis
   const now = options.now ?? (() => new Date());
   const progress = options.onProgress ?? (() => undefined);
   const startedAt = now().toISOString();
-  const { identity, computeEnvironments, plan, snapshot, errors } = await collectState(ports, options);
+  const { identity, regions, computeEnvironments, plan, snapshot, errors } = await collectState(ports, options);
   const evaluated = evaluateRules({
     account: identity.account,
     partition: identity.partition,
@@ -172,7 +190,7 @@ export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promis
     schemaVersion: 1,
     tool: TOOL,
     account: identity.account,
-    regions: [...options.regions],
+    regions: [...regions],
     startedAt,
     finishedAt: finishedAt.toISOString(),
     complete: errors.length === 0,
@@ -193,7 +211,7 @@ export const runAudit = async (ports: AuditPorts, options: AuditOptions): Promis
     errors,
     // Listing errors already say why nothing was found; an empty account in readable regions must say so.
     ...(computeEnvironments.length === 0 && errors.length === 0 && !options.computeEnvironments
-      ? { warnings: [nothingAudited(options.regions)] }
+      ? { warnings: [nothingAudited(regions)] }
       : {}),
   };
 };

@@ -1,15 +1,25 @@
 import { BatchClient } from '@aws-sdk/client-batch';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
+import type { CredentialProvider } from '../ports.js';
 import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './timeouts.js';
 
 export { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './timeouts.js';
 
 // Without a request timeout an endpoint that accepts the connection and never answers hangs the audit
 // forever; `throwOnRequestTimeout` makes the SDK fail the request instead of only logging a warning.
+/** Whose credentials a client signs with: the default chain when empty. */
+export interface ClientAuth {
+  readonly credentials?: CredentialProvider | undefined;
+}
+
+const auth = (a: ClientAuth | undefined) => (a?.credentials ? { credentials: a.credentials } : {});
+
 const http = (timeouts: HttpTimeouts) => ({
   requestHandler: {
     connectionTimeout: timeouts.connectMs,
@@ -25,20 +35,20 @@ const http = (timeouts: HttpTimeouts) => ({
 const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
 
 /** One IAM client per run: the adaptive rate limiter's state lives in the client instance. */
-export const createIamClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS): IAMClient =>
-  new IAMClient({ region, ...RETRY, ...http(timeouts) });
+export const createIamClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS, who?: ClientAuth): IAMClient =>
+  new IAMClient({ region, ...RETRY, ...http(timeouts), ...auth(who) });
 
 /** A Batch client for one region (Batch is regional). */
-export const createBatchClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS): BatchClient =>
-  new BatchClient({ region, ...RETRY, ...http(timeouts) });
+export const createBatchClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS, who?: ClientAuth): BatchClient =>
+  new BatchClient({ region, ...RETRY, ...http(timeouts), ...auth(who) });
 
 /** An STS client for the identity check; two attempts, so a wrong endpoint fails fast. */
-export const createStsClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS): STSClient =>
-  new STSClient({ region, maxAttempts: 2, ...http(timeouts) });
+export const createStsClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS, who?: ClientAuth): STSClient =>
+  new STSClient({ region, maxAttempts: 2, ...http(timeouts), ...auth(who) });
 
 /** An SNS client for the topic's region. */
-export const createSnsClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS): SNSClient =>
-  new SNSClient({ region, maxAttempts: 5, ...http(timeouts) });
+export const createSnsClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS, who?: ClientAuth): SNSClient =>
+  new SNSClient({ region, maxAttempts: 5, ...http(timeouts), ...auth(who) });
 
 /**
  * An S3 client for reading the baseline. The bucket may live in another region than the audit's
@@ -48,5 +58,19 @@ export const createS3Client = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS)
   new S3Client({ region, maxAttempts: 5, followRegionRedirects: true, ...http(timeouts) });
 
 /** An EventBridge client for one region. */
-export const createEventBridgeClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS): EventBridgeClient =>
-  new EventBridgeClient({ region, ...RETRY, ...http(timeouts) });
+export const createEventBridgeClient = (
+  region: string,
+  timeouts = DEFAULT_HTTP_TIMEOUTS,
+  who?: ClientAuth,
+): EventBridgeClient => new EventBridgeClient({ region, ...RETRY, ...http(timeouts), ...auth(who) });
+
+/** An EC2 client for one region, used only to list the account's enabled regions. */
+export const createEc2Client = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS, who?: ClientAuth): EC2Client =>
+  new EC2Client({ region, maxAttempts: 5, ...http(timeouts), ...auth(who) });
+
+/** An Organizations client (its endpoint is global; the region selects the partition). */
+export const createOrganizationsClient = (
+  region: string,
+  timeouts = DEFAULT_HTTP_TIMEOUTS,
+  who?: ClientAuth,
+): OrganizationsClient => new OrganizationsClient({ region, ...RETRY, ...http(timeouts), ...auth(who) });

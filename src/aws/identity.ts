@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { ConfigError } from '../errors.js';
 import type { AccountIdentity } from '../ports.js';
-import { awsErrorCode } from './errors.js';
+import { awsErrorCode, cleanMessage } from './errors.js';
 
 /** sts:GetCallerIdentity needs no IAM permission: it cannot be denied. */
 export const IDENTITY_PERMISSIONS = [] as const;
@@ -27,7 +27,7 @@ const BAD_CREDENTIALS = new Set([
  * Establishes the account and partition with sts:GetCallerIdentity, turning the usual start-up
  * failures into errors a user can act on. `endpoint` (an AWS_ENDPOINT_URL override) is named in them.
  */
-export const createStsIdentity = (sts: STSClient, endpoint?: string): AccountIdentity => ({
+export const createStsIdentity = (sts: STSClient, endpoint?: string, profile?: string): AccountIdentity => ({
   async whoAmI(signal) {
     try {
       const out = await sts.send(new GetCallerIdentityCommand({}), signal ? { abortSignal: signal } : {});
@@ -38,6 +38,14 @@ export const createStsIdentity = (sts: STSClient, endpoint?: string): AccountIde
       const errno =
         (error as { code?: string; cause?: { code?: string } }).code ??
         (error as { cause?: { code?: string } }).cause?.code;
+      if (code === 'CredentialsProviderError' && profile) {
+        // The SDK's own words say what is wrong with the profile (unknown, expired SSO session, ...).
+        const message = cleanMessage((error as Error).message);
+        throw new ConfigError(
+          `Could not load credentials of profile ${profile}: ${message}${/sso/i.test(message) ? ` Run: aws sso login --profile ${profile}` : ''}`,
+          { cause: error },
+        );
+      }
       if (code === 'CredentialsProviderError') {
         throw new ConfigError(
           'No AWS credentials found. Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an IAM role is available.',

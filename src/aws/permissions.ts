@@ -1,8 +1,12 @@
 import { BASELINE_READER_PERMISSIONS } from './baseline-s3.js';
 import { BATCH_INVENTORY_PERMISSIONS } from './batch-inventory.js';
+import { ASSUME_ROLE_PERMISSIONS } from './credentials.js';
+import { REGION_LISTER_PERMISSIONS } from './enabled-regions.js';
 import { EVENT_TARGET_PERMISSIONS } from './event-targets.js';
+import { BULK_READER_PERMISSIONS } from './iam-bulk-reader.js';
 import { IAM_READER_PERMISSIONS } from './iam-reader.js';
 import { IDENTITY_PERMISSIONS } from './identity.js';
+import { ORGANIZATION_PERMISSIONS } from './organization.js';
 import { SNS_PUBLISHER_PERMISSIONS } from './sns-publisher.js';
 
 /** Every IAM action an audit calls: the union of what each adapter declares, sorted. */
@@ -12,10 +16,21 @@ export const AUDIT_PERMISSIONS: readonly string[] = [
     ...BATCH_INVENTORY_PERMISSIONS,
     ...EVENT_TARGET_PERMISSIONS,
     ...IAM_READER_PERMISSIONS,
+    ...BULK_READER_PERMISSIONS,
   ]),
 ].sort();
 
 /** What the scheduled Lambda calls: the audit's reads, publishing its alert, and reading a baseline from S3. */
 export const LAMBDA_PERMISSIONS: readonly string[] = [
   ...new Set<string>([...AUDIT_PERMISSIONS, ...SNS_PUBLISHER_PERMISSIONS, ...BASELINE_READER_PERMISSIONS]),
+].sort();
+
+/** What the CLI calls in an audited account: the audit's reads, and listing the enabled regions for `--regions all`. */
+export const CLI_PERMISSIONS: readonly string[] = [
+  ...new Set<string>([...AUDIT_PERMISSIONS, ...REGION_LISTER_PERMISSIONS]),
+].sort();
+
+/** What an organisation run calls as the caller: listing the accounts, and entering each member account. */
+export const ORGANIZATION_CALLER_PERMISSIONS: readonly string[] = [
+  ...new Set<string>([...ORGANIZATION_PERMISSIONS, ...ASSUME_ROLE_PERMISSIONS]),
 ].sort();

@@ -1,15 +1,17 @@
-import type { AuditPorts } from '../ports.js';
+import type { AuditPorts, CredentialProvider } from '../ports.js';
 import { createBatchInventory } from './batch-inventory.js';
 import {
   createBatchClient,
+  createEc2Client,
   createEventBridgeClient,
   createIamClient,
   createStsClient,
   DEFAULT_HTTP_TIMEOUTS,
   type HttpTimeouts,
 } from './clients.js';
+import { enabledRegions } from './enabled-regions.js';
 import { createEventTargetFinder } from './event-targets.js';
-import { createPerRoleIamReader } from './iam-reader.js';
+import { createIamReader, type IamReadStrategy } from './iam-bulk-reader.js';
 import { createStsIdentity } from './identity.js';
 
 /** Options for {@link createAwsPorts}. */
@@ -22,18 +24,28 @@ export interface AwsPortsOptions {
   readonly endpoint?: string | undefined;
   /** HTTP timeouts of every client (default {@link DEFAULT_HTTP_TIMEOUTS}). */
   readonly timeouts?: HttpTimeouts | undefined;
+  /** Whose credentials: the default chain when absent (a profile's, or an assumed role's otherwise). */
+  readonly credentials?: CredentialProvider | undefined;
+  /** How IAM is read: `auto` (default) chooses per run from the account's size; `bulk` and `per-role` force one. */
+  readonly iamReads?: IamReadStrategy | undefined;
+  /** Told which IAM read strategy a run chose (progress lines). */
+  readonly onNote?: ((note: string) => void) | undefined;
+  /** A profile named with `--profile`, for the messages about its credentials. */
+  readonly profile?: string | undefined;
 }
 
 /** Builds the real AWS adapters. The only place SDK clients are created for an audit. */
 export const createAwsPorts = (options: AwsPortsOptions): AuditPorts => {
   const timeouts = options.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
+  const who = { credentials: options.credentials };
   return {
-    identity: createStsIdentity(createStsClient(options.homeRegion, timeouts), options.endpoint),
-    batch: createBatchInventory((region) => createBatchClient(region, timeouts)),
-    events: createEventTargetFinder((region) => createEventBridgeClient(region, timeouts)),
-    iam: createPerRoleIamReader(
-      createIamClient(options.homeRegion, timeouts),
-      options.iamConcurrency === undefined ? {} : { concurrency: options.iamConcurrency },
-    ),
+    identity: createStsIdentity(createStsClient(options.homeRegion, timeouts, who), options.endpoint, options.profile),
+    batch: createBatchInventory((region) => createBatchClient(region, timeouts, who)),
+    events: createEventTargetFinder((region) => createEventBridgeClient(region, timeouts, who)),
+    iam: createIamReader(createIamClient(options.homeRegion, timeouts, who), options.iamReads ?? 'auto', {
+      ...(options.iamConcurrency === undefined ? {} : { concurrency: options.iamConcurrency }),
+      ...(options.onNote ? { onNote: options.onNote } : {}),
+    }),
+    regions: { enabledRegions: (signal) => enabledRegions(createEc2Client(options.homeRegion, timeouts, who), signal) },
   };
 };

@@ -2,7 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { collectState, runAudit } from '../app/run-audit.js';
+import { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_MEMBER_ROLE, runOrganization } from '../app/run-organization.js';
 import { isTopicArn } from '../arns.js';
+import type { AssumeRoleOptions } from '../aws/credentials.js';
+import { IAM_READ_STRATEGIES, type IamReadStrategy } from '../aws/iam-bulk-reader.js';
 import type { AlertPublisher } from '../aws/sns-publisher.js';
 import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts, secondsSetting } from '../aws/timeouts.js';
 import { captureBaseline } from '../baseline/capture.js';
@@ -10,12 +13,12 @@ import { loadBaselineFile } from '../baseline/load.js';
 import { parseBaselineText } from '../baseline/parse.js';
 import { AWS_DEFAULT_BASELINE, type Baseline } from '../domain/baseline.js';
 import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
-import type { Report } from '../domain/report.js';
+import type { OrganizationReport, Report } from '../domain/report.js';
 import { ConfigError } from '../errors.js';
-import type { AuditPorts } from '../ports.js';
+import type { AuditPorts, CredentialProvider, OrganizationDirectory } from '../ports.js';
 import { parseRegionList } from '../regions.js';
 import { buildAlert } from '../render/alert.js';
-import { NO_COLOUR, type Palette, renderText } from '../render/text.js';
+import { NO_COLOUR, type Palette, renderOrganizationText, renderText } from '../render/text.js';
 import { TOOL } from '../version.js';
 
 /** Process exit codes; documented in the README. */
@@ -34,14 +37,34 @@ export interface CliDeps {
     homeRegion: string;
     endpoint?: string | undefined;
     timeouts?: HttpTimeouts | undefined;
+    credentials?: CredentialProvider | undefined;
+    profile?: string | undefined;
+    iamReads?: IamReadStrategy | undefined;
+    onNote?: ((note: string) => void) | undefined;
   }) => AuditPorts;
-  readonly createPublisher: () => AlertPublisher;
+  readonly createPublisher: (credentials?: CredentialProvider) => AlertPublisher;
+  /** The organisation's account directory, for `--accounts all`. */
+  readonly createDirectory: (options: {
+    homeRegion: string;
+    timeouts: HttpTimeouts;
+    credentials?: CredentialProvider | undefined;
+  }) => OrganizationDirectory;
+  /** Credentials of a named profile, and of a role assumed with STS (tests replace them). */
+  readonly credentials: {
+    readonly profile: (name: string) => CredentialProvider;
+    readonly assumeRole: (options: AssumeRoleOptions) => CredentialProvider;
+    readonly profileRegion: (name: string) => Promise<string | undefined>;
+  };
 }
 
 export const USAGE = `Usage:
-  batch-iam-drift audit [--regions LIST] [--baseline FILE] [--format text|json] [--output FILE]
+  batch-iam-drift audit [--regions LIST|all] [--baseline FILE] [--format text|json] [--output FILE]
                         [--fail-on SEVERITY] [--publish TOPIC_ARN] [--quiet]
-  batch-iam-drift baseline capture [--regions LIST] [--output FILE] [--quiet]
+                        [--profile NAME] [--role-arn ARN [--external-id ID]] [--iam-reads MODE]
+                        [--accounts LIST|all [--ou OU_ID] [--exclude-accounts LIST] [--role-name NAME]
+                         [--concurrency N]]
+  batch-iam-drift baseline capture [--regions LIST|all] [--output FILE] [--quiet] [--profile NAME]
+                        [--role-arn ARN [--external-id ID]]
   batch-iam-drift baseline validate FILE
 
 audit             audit the IAM roles behind every AWS Batch compute environment in the regions
@@ -49,7 +72,21 @@ baseline capture  record the live state of those roles as a baseline file to rev
 baseline validate check a baseline file; every problem is reported with its line
 
 Options:
-  --regions LIST       comma-separated regions (default: AWS_REGION or AWS_DEFAULT_REGION)
+  --regions LIST|all   comma-separated regions, or all: every region enabled in the account; may
+                       repeat (default: AWS_REGION, AWS_DEFAULT_REGION, or the profile's region)
+  --profile NAME       credentials and default region of that profile (default: AWS_PROFILE)
+  --role-arn ARN       audit the account of that role, assumed with STS
+  --external-id ID     the external id the role's trust policy asks for
+  --accounts LIST|all  audit these accounts (comma-separated ids), or all ACTIVE accounts of the
+                       organisation (from the management or a delegated administrator account);
+                       each is entered by assuming --role-name in it, the caller's own account
+                       with the caller's credentials. The report becomes an organisation report.
+  --ou OU_ID           with --accounts all: only that organisational unit and its children
+  --exclude-accounts LIST  accounts to leave out
+  --role-name NAME     the role assumed in each account (default: ${DEFAULT_MEMBER_ROLE})
+  --concurrency N      accounts audited at once (default: ${DEFAULT_ACCOUNT_CONCURRENCY})
+  --iam-reads MODE     auto (default): bulk (GetAccountAuthorizationDetails) or per-role reads,
+                       whichever the account's size makes cheaper; bulk or per-role force one
   --baseline FILE      the team's baseline (YAML or JSON), laid over the built-in AWS defaults
   --format text|json   output format (default: text)
   --output FILE        write the report (or the captured baseline) to FILE instead of standard output
@@ -62,16 +99,36 @@ Options:
   -h, --help           show this help
   -v, --version        show the version
 
-Credentials come from the standard AWS chain (AWS_PROFILE, environment, SSO, instance role);
-AWS_ENDPOINT_URL points every client at another endpoint.
+Credentials come from --profile, or else the standard AWS chain (AWS_PROFILE, environment, SSO,
+instance role); AWS_ENDPOINT_URL points every client at another endpoint.
 Exit codes: 0 no finding at or above --fail-on (or a valid baseline), 1 findings, 2 usage or
 configuration error (an invalid baseline included), the AWS identity could not be established, or an
 unexpected error; 3 audit incomplete (something could not be read).
 `;
 
+/** Whose credentials the run uses: a profile, and a role to assume with them. */
+export interface CredentialArgs {
+  readonly profile?: string | undefined;
+  readonly roleArn?: string | undefined;
+  readonly externalId?: string | undefined;
+}
+
+/** Which accounts an organisation run audits (`--accounts`). */
+export interface AccountArgs {
+  readonly accounts: string[] | 'all';
+  readonly ou?: string | undefined;
+  readonly exclude: string[];
+  readonly roleName: string;
+  readonly concurrency: number;
+}
+
 /** Parsed and validated `audit` options. */
 export interface AuditArgs {
-  readonly regions: string[];
+  /** The regions, `all`, or undefined: the profile's region, looked up before the run. */
+  readonly regions: string[] | 'all' | undefined;
+  readonly credentials: CredentialArgs;
+  readonly iamReads: IamReadStrategy;
+  readonly organization?: AccountArgs | undefined;
   readonly baseline?: string | undefined;
   readonly format: 'text' | 'json';
   readonly output?: string | undefined;
@@ -88,7 +145,9 @@ export type CliRequest =
   | { readonly command: 'audit'; readonly args: AuditArgs }
   | {
       readonly command: 'baseline capture';
-      readonly regions: string[];
+      readonly regions: string[] | 'all' | undefined;
+      readonly credentials: CredentialArgs;
+      readonly iamReads: IamReadStrategy;
       readonly output?: string;
       readonly quiet: boolean;
       readonly timeouts: HttpTimeouts;
@@ -96,7 +155,16 @@ export type CliRequest =
   | { readonly command: 'baseline validate'; readonly file: string };
 
 const OPTIONS = {
-  regions: { type: 'string' },
+  regions: { type: 'string', multiple: true },
+  profile: { type: 'string' },
+  'role-arn': { type: 'string' },
+  'external-id': { type: 'string' },
+  accounts: { type: 'string' },
+  ou: { type: 'string' },
+  'exclude-accounts': { type: 'string' },
+  'role-name': { type: 'string' },
+  concurrency: { type: 'string' },
+  'iam-reads': { type: 'string' },
   baseline: { type: 'string' },
   format: { type: 'string' },
   output: { type: 'string' },
@@ -122,14 +190,121 @@ const ALLOWED: Record<'audit' | 'baseline capture' | 'baseline validate', readon
     'connect-timeout',
     'request-timeout',
     'debug',
+    'profile',
+    'role-arn',
+    'external-id',
+    'accounts',
+    'ou',
+    'exclude-accounts',
+    'role-name',
+    'concurrency',
+    'iam-reads',
   ],
-  'baseline capture': ['regions', 'output', 'quiet', 'connect-timeout', 'request-timeout', 'debug'],
+  'baseline capture': [
+    'regions',
+    'output',
+    'quiet',
+    'connect-timeout',
+    'request-timeout',
+    'debug',
+    'profile',
+    'role-arn',
+    'external-id',
+  ],
   'baseline validate': ['debug'],
+};
+
+const ACCOUNT_ID = /^\d{12}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/** `--profile`, `--role-arn`, `--external-id`, checked. */
+const credentialArgs = (values: Record<string, unknown>, env: CliIo['env']): CredentialArgs => {
+  const profile = (values.profile as string | undefined) ?? (env.AWS_PROFILE || undefined);
+  const roleArn = values['role-arn'] as string | undefined;
+  const externalId = values['external-id'] as string | undefined;
+  if (roleArn !== undefined && !ROLE_ARN.test(roleArn)) {
+    throw new ConfigError(`--role-arn "${roleArn}" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME).`);
+  }
+  if (externalId !== undefined && roleArn === undefined && values.accounts === undefined) {
+    throw new ConfigError('--external-id goes with --role-arn or --accounts: it is sent when assuming a role.');
+  }
+  return { profile, roleArn, externalId };
+};
+
+/** The regions from every `--regions` (they add up), else the environment; `all` stands alone. */
+const regionArgs = (
+  given: readonly string[] | undefined,
+  env: CliIo['env'],
+  profile: string | undefined,
+): string[] | 'all' | undefined => {
+  if (given?.some((g) => g.trim() === 'all')) {
+    if (given.length > 1 || given[0]?.trim() !== 'all') {
+      throw new ConfigError('--regions all means every enabled region: do not combine it with region names.');
+    }
+    return 'all';
+  }
+  if (given && given.length > 0) return parseRegionList(given.join(','), '--regions');
+  const fromEnv = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (fromEnv) return parseRegionList(fromEnv, 'AWS_REGION');
+  if (profile) return undefined;
+  throw new ConfigError('No region given: pass --regions us-east-1[,eu-west-1] (or all), or set AWS_REGION.');
+};
+
+const idList = (text: string, option: string): string[] => {
+  const ids = [
+    ...new Set(
+      text
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const bad = ids.find((id) => !ACCOUNT_ID.test(id));
+  if (bad !== undefined) throw new ConfigError(`${option}: "${bad}" is not an AWS account id (12 digits).`);
+  if (ids.length === 0) throw new ConfigError(`${option} is empty: name at least one account id, or all.`);
+  return ids;
+};
+
+/** `--accounts` and the options that only make sense with it. */
+const accountArgs = (values: Record<string, unknown>, credentials: CredentialArgs): AccountArgs | undefined => {
+  const accounts = values.accounts as string | undefined;
+  if (accounts === undefined) {
+    const stray = ['ou', 'exclude-accounts', 'role-name', 'concurrency'].find((o) => values[o] !== undefined);
+    if (stray) throw new ConfigError(`--${stray} goes with --accounts.`);
+    return undefined;
+  }
+  if (credentials.roleArn) {
+    throw new ConfigError(
+      '--role-arn audits one account; with --accounts use --role-name for the role in each account.',
+    );
+  }
+  const ou = values.ou as string | undefined;
+  if (ou !== undefined && accounts.trim() !== 'all') throw new ConfigError('--ou goes with --accounts all.');
+  if (ou !== undefined && !/^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/.test(ou)) {
+    throw new ConfigError(`--ou "${ou}" is not an organisational unit id (ou-xxxx-yyyyyyyy) or root id (r-xxxx).`);
+  }
+  const concurrencyText = values.concurrency as string | undefined;
+  const concurrency = concurrencyText === undefined ? DEFAULT_ACCOUNT_CONCURRENCY : Number(concurrencyText);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new ConfigError(`--concurrency must be a whole number from 1 to 64, not "${concurrencyText}".`);
+  }
+  const roleName = (values['role-name'] as string | undefined) ?? DEFAULT_MEMBER_ROLE;
+  if (!/^[\w+=,.@-]+(\/[\w+=,.@-]+)*$/.test(roleName)) {
+    throw new ConfigError(`--role-name "${roleName}" is not an IAM role name (or path/name).`);
+  }
+  const exclude = values['exclude-accounts'] as string | undefined;
+  return {
+    accounts: accounts.trim() === 'all' ? 'all' : idList(accounts, '--accounts'),
+    ou,
+    exclude: exclude === undefined ? [] : idList(exclude, '--exclude-accounts'),
+    roleName,
+    concurrency,
+  };
 };
 
 /** Parses the command line; throws ConfigError with a message a user can act on. */
 export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest => {
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  let parsed: { values: Record<string, string | string[] | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
   } catch (error) {
@@ -168,9 +343,12 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
   }
   if (extra.length > 0) throw new ConfigError(`Unexpected argument "${extra[0]}".`);
 
-  const regionList = (values.regions as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!regionList) throw new ConfigError('No region given: pass --regions us-east-1[,eu-west-1] or set AWS_REGION.');
-  const regions = parseRegionList(regionList, values.regions ? '--regions' : 'AWS_REGION');
+  const credentials = credentialArgs(values, env);
+  const regions = regionArgs(values.regions as string[] | undefined, env, credentials.profile);
+  const iamReads = (values['iam-reads'] as string | undefined) ?? 'auto';
+  if (!(IAM_READ_STRATEGIES as readonly string[]).includes(iamReads)) {
+    throw new ConfigError(`--iam-reads must be one of ${IAM_READ_STRATEGIES.join(', ')}, not "${iamReads}".`);
+  }
   const output = values.output as string | undefined;
   const quiet = values.quiet === true;
   const seconds = (name: string, fallbackMs: number): number =>
@@ -179,7 +357,16 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
     connectMs: seconds('connect-timeout', DEFAULT_HTTP_TIMEOUTS.connectMs),
     requestMs: seconds('request-timeout', DEFAULT_HTTP_TIMEOUTS.requestMs),
   };
-  if (command === 'baseline capture') return { command, regions, ...(output ? { output } : {}), quiet, timeouts };
+  if (command === 'baseline capture')
+    return {
+      command,
+      regions,
+      credentials,
+      iamReads: iamReads as IamReadStrategy,
+      ...(output ? { output } : {}),
+      quiet,
+      timeouts,
+    };
 
   const format = (values.format as string | undefined) ?? 'text';
   if (format !== 'text' && format !== 'json') throw new ConfigError(`--format must be text or json, not "${format}".`);
@@ -195,6 +382,9 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
     command,
     args: {
       regions,
+      credentials,
+      iamReads: iamReads as IamReadStrategy,
+      organization: accountArgs(values, credentials),
       baseline: values.baseline as string | undefined,
       format,
       output,
@@ -231,17 +421,65 @@ const emit = async (io: CliIo, text: string, output: string | undefined, progres
   progress?.(`Written to ${output}`);
 };
 
+/** Where and as whom a run works: the regions (a profile's region when none was given) and the credentials. */
+interface Setup {
+  readonly regions: readonly string[] | 'all';
+  /** The region of the global IAM, STS and Organizations clients; it also selects the partition. */
+  readonly homeRegion: string;
+  /** The caller's credentials: the profile's, or the default chain (undefined). */
+  readonly base?: CredentialProvider | undefined;
+  /** The audited account's credentials: the role of --role-arn assumed with the base ones, or the base ones. */
+  readonly credentials?: CredentialProvider | undefined;
+}
+
+const setUp = async (
+  regions: readonly string[] | 'all' | undefined,
+  credentials: CredentialArgs,
+  io: CliIo,
+  deps: CliDeps,
+): Promise<Setup> => {
+  const { profile, roleArn, externalId } = credentials;
+  let resolved = regions;
+  let profileHome: string | undefined;
+  if (profile) profileHome = await deps.credentials.profileRegion(profile);
+  if (resolved === undefined) {
+    if (!profileHome) {
+      throw new ConfigError(
+        `No region given, and profile ${profile} names none (or does not exist): pass --regions us-east-1[,eu-west-1] or all.`,
+      );
+    }
+    resolved = [profileHome];
+  }
+  const homeRegion =
+    resolved === 'all'
+      ? (io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? profileHome ?? 'us-east-1')
+      : (resolved[0] ?? 'us-east-1');
+  const base = profile ? deps.credentials.profile(profile) : undefined;
+  const assumed = roleArn ? deps.credentials.assumeRole({ roleArn, externalId, base, region: homeRegion }) : base;
+  return { regions: resolved, homeRegion, base, credentials: assumed };
+};
+
 const audit = async (args: AuditArgs, io: CliIo, deps: CliDeps): Promise<number> => {
-  const progress = args.quiet ? undefined : (message: string) => io.stderr.write(`${message}\n`);
+  const progress = args.quiet
+    ? undefined
+    : (message: string) =>
+        io.stderr.write(`${message}
+`);
   const baseline: Baseline = args.baseline ? await loadBaselineFile(args.baseline) : AWS_DEFAULT_BASELINE;
+  const setup = await setUp(args.regions, args.credentials, io, deps);
+  if (args.organization) return auditOrganization(args, args.organization, setup, baseline, io, deps);
   let report: Report;
   try {
     const ports = deps.createPorts({
-      homeRegion: args.regions[0] ?? 'us-east-1',
+      homeRegion: setup.homeRegion,
       endpoint: io.env.AWS_ENDPOINT_URL,
       timeouts: args.timeouts,
+      credentials: setup.credentials,
+      profile: args.credentials.profile,
+      iamReads: args.iamReads,
+      onNote: progress,
     });
-    report = await runAudit(ports, { regions: args.regions, baseline, ...(progress ? { onProgress: progress } : {}) });
+    report = await runAudit(ports, { regions: setup.regions, baseline, ...(progress ? { onProgress: progress } : {}) });
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     io.stderr.write(`batch-iam-drift: the audit could not finish: ${(error as Error).message}\n`);
@@ -251,17 +489,100 @@ const audit = async (args: AuditArgs, io: CliIo, deps: CliDeps): Promise<number>
   const text = args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report, palette(colour));
   await emit(io, text, args.output, progress);
   if (args.publish) {
-    try {
-      const messageId = await deps
-        .createPublisher()
-        .publish(args.publish, buildAlert(report, { minSeverity: args.failOn }));
-      progress?.(`Alert published to ${args.publish} (message ${messageId})`);
-    } catch (error) {
-      io.stderr.write(`batch-iam-drift: could not publish to ${args.publish}: ${(error as Error).message}\n`);
-      return EXIT.usage;
-    }
+    const published = await publish(args, [report], setup, io, deps, progress);
+    if (!published) return EXIT.usage;
   }
   return exitCodeFor(report, args.failOn);
+};
+
+/** Publishes one alert per account report; false (after saying why) when SNS refused one. */
+const publish = async (
+  args: AuditArgs,
+  reports: readonly Report[],
+  setup: Setup,
+  io: CliIo,
+  deps: CliDeps,
+  progress: ((message: string) => void) | undefined,
+): Promise<boolean> => {
+  const topic = args.publish as string;
+  const publisher = deps.createPublisher(setup.base);
+  for (const report of reports) {
+    try {
+      const messageId = await publisher.publish(topic, buildAlert(report, { minSeverity: args.failOn }));
+      progress?.(
+        `${reports.length > 1 ? `[${report.account}] ` : ''}Alert published to ${topic} (message ${messageId})`,
+      );
+    } catch (error) {
+      io.stderr.write(`batch-iam-drift: could not publish to ${topic}: ${(error as Error).message}\n`);
+      return false;
+    }
+  }
+  return true;
+};
+
+/** The exit code of an organisation run: incomplete wins, then findings in any account. */
+export const organizationExitCode = (report: OrganizationReport, failOn: Severity): number => {
+  if (!report.complete) return EXIT.incomplete;
+  return report.accounts.some((r) => exitCodeFor(r, failOn) === EXIT.findings) ? EXIT.findings : EXIT.ok;
+};
+
+const auditOrganization = async (
+  args: AuditArgs,
+  organization: AccountArgs,
+  setup: Setup,
+  baseline: Baseline,
+  io: CliIo,
+  deps: CliDeps,
+): Promise<number> => {
+  const progress = args.quiet ? undefined : (message: string) => io.stderr.write(`${message}\n`);
+  const portsFor = (credentials: CredentialProvider | undefined) =>
+    deps.createPorts({
+      homeRegion: setup.homeRegion,
+      endpoint: io.env.AWS_ENDPOINT_URL,
+      timeouts: args.timeouts,
+      credentials,
+      profile: args.credentials.profile,
+      iamReads: args.iamReads,
+      onNote: progress,
+    });
+  const caller = portsFor(setup.base);
+  const report = await runOrganization(
+    {
+      caller: caller.identity,
+      directory: deps.createDirectory({
+        homeRegion: setup.homeRegion,
+        timeouts: args.timeouts,
+        credentials: setup.base,
+      }),
+      portsFor: (_account, roleArn) =>
+        roleArn
+          ? portsFor(
+              deps.credentials.assumeRole({
+                roleArn,
+                externalId: args.credentials.externalId,
+                base: setup.base,
+                region: setup.homeRegion,
+              }),
+            )
+          : caller,
+    },
+    {
+      accounts: organization.accounts,
+      ou: organization.ou,
+      exclude: organization.exclude,
+      roleName: organization.roleName,
+      concurrency: organization.concurrency,
+      regions: setup.regions,
+      baseline,
+      ...(progress ? { onProgress: progress } : {}),
+    },
+  );
+  const colour = args.format === 'text' && !args.output && io.stdout.isTTY === true && !io.env.NO_COLOR;
+  const text =
+    args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderOrganizationText(report, palette(colour));
+  await emit(io, text, args.output, progress);
+  if (args.publish && !(await publish(args, report.accounts, setup, io, deps, progress))) return EXIT.usage;
+  return organizationExitCode(report, args.failOn);
 };
 
 const capture = async (
@@ -270,13 +591,18 @@ const capture = async (
   deps: CliDeps,
 ): Promise<number> => {
   const progress = request.quiet ? undefined : (message: string) => io.stderr.write(`${message}\n`);
+  const setup = await setUp(request.regions, request.credentials, io, deps);
   const ports = deps.createPorts({
-    homeRegion: request.regions[0] ?? 'us-east-1',
+    homeRegion: setup.homeRegion,
     endpoint: io.env.AWS_ENDPOINT_URL,
     timeouts: request.timeouts,
+    credentials: setup.credentials,
+    profile: request.credentials.profile,
+    iamReads: request.iamReads,
+    onNote: progress,
   });
   const state = await collectState(ports, {
-    regions: request.regions,
+    regions: setup.regions,
     baseline: AWS_DEFAULT_BASELINE,
     ...(progress ? { onProgress: progress } : {}),
   });

@@ -90,3 +90,67 @@ export const unauditedReport = (
   waiversExpiringSoon: [],
   errors: [error],
 });
+
+/** An account an organisation run could not audit: it could not be entered, or its audit failed outright. */
+export interface AccountError {
+  readonly account: string;
+  /** The role the run tried to enter it with; absent for the caller's own account. */
+  readonly role?: string;
+  /** The call that failed, e.g. `sts:AssumeRole`. */
+  readonly operation: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The report of a run over several accounts. Schema: docs/report.schema.json (`organizationReport`). */
+export interface OrganizationReport {
+  readonly schemaVersion: 1;
+  readonly kind: 'organization';
+  readonly tool: Report['tool'];
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** False when an account could not be audited or any account's report is incomplete. */
+  readonly complete: boolean;
+  readonly summary: {
+    /** Accounts audited (those in `accounts`); the others are in `errors`. */
+    readonly accounts: number;
+    readonly computeEnvironments: number;
+    readonly roles: number;
+    readonly findings: number;
+    readonly bySeverity: Readonly<Record<Severity, number>>;
+  };
+  /** One report per audited account, each exactly the single-account report, in account order. */
+  readonly accounts: readonly Report[];
+  readonly errors: readonly AccountError[];
+}
+
+/** Puts account reports and account errors together, summing the counts. */
+export const organizationReport = (
+  tool: Report['tool'],
+  startedAt: string,
+  finishedAt: string,
+  reports: readonly Report[],
+  errors: readonly AccountError[],
+): OrganizationReport => {
+  const accounts = [...reports].sort((a, b) => a.account.localeCompare(b.account));
+  const bySeverity = countBySeverity([]);
+  for (const report of accounts) for (const s of SEVERITIES) bySeverity[s] += report.summary.bySeverity[s];
+  const sum = (pick: (r: Report) => number) => accounts.reduce((total, r) => total + pick(r), 0);
+  return {
+    schemaVersion: 1,
+    kind: 'organization',
+    tool,
+    startedAt,
+    finishedAt,
+    complete: errors.length === 0 && accounts.every((r) => r.complete),
+    summary: {
+      accounts: accounts.length,
+      computeEnvironments: sum((r) => r.summary.computeEnvironments),
+      roles: sum((r) => r.summary.roles),
+      findings: sum((r) => r.summary.findings),
+      bySeverity,
+    },
+    accounts,
+    errors: [...errors].sort((a, b) => a.account.localeCompare(b.account)),
+  };
+};

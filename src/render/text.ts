@@ -1,5 +1,5 @@
 import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
-import type { Report } from '../domain/report.js';
+import type { OrganizationReport, Report } from '../domain/report.js';
 
 /** Colour functions; identity functions when colour is off. */
 export interface Palette {
@@ -137,4 +137,43 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
     }
   }
   return `${lines.join('\n')}\n`;
+};
+
+/**
+ * Renders an organisation report: one summary, the accounts that could not be audited, then each
+ * account's report as {@link renderText} renders it, under a header naming the account.
+ */
+export const renderOrganizationText = (report: OrganizationReport, colour: Palette = NO_COLOUR): string => {
+  const { summary } = report;
+  const counts = SEVERITIES.filter((s) => summary.bySeverity[s] > 0)
+    .map((s) => `${summary.bySeverity[s]} ${s}`)
+    .join(', ');
+  const lines = [
+    colour.bold(
+      `${report.tool.name} ${report.tool.version}: organisation run over ${summary.accounts + report.errors.length} accounts`,
+    ),
+    `${summary.accounts} accounts audited, ${summary.computeEnvironments} compute environments, ${summary.roles} roles, ${summary.findings} findings${counts ? `: ${counts}` : ''}`,
+  ];
+  if (!report.complete) {
+    const incomplete = report.accounts.filter((r) => !r.complete).length;
+    lines.push(
+      colour.red(
+        colour.bold(
+          `RUN INCOMPLETE: ${report.errors.length} account${report.errors.length === 1 ? '' : 's'} not audited, ${incomplete} audited incompletely. Findings are a lower bound.`,
+        ),
+      ),
+    );
+  }
+  if (report.errors.length > 0) {
+    lines.push('', colour.red(colour.bold(`ACCOUNTS NOT AUDITED (${report.errors.length})`)));
+    for (const error of report.errors) {
+      lines.push(
+        `  ${error.account}${error.role ? ` via ${terminalSafe(error.role)}` : ''}: ${error.operation} ${error.code}: ${terminalSafe(error.message)}`,
+      );
+    }
+  }
+  const sections = report.accounts.map(
+    (account) => `${colour.bold(`== account ${account.account} ==`)}\n${renderText(account, colour)}`,
+  );
+  return `${[lines.join('\n'), ...sections].join('\n')}\n`;
 };

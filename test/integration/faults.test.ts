@@ -32,7 +32,10 @@ beforeEach(async () => {
   proxy.setRules([]);
 });
 
-/** Runs the CLI through the proxy with short timeouts (one second to connect and to answer). */
+/**
+ * Runs the CLI through the proxy with short timeouts (one second to connect and to answer), reading
+ * IAM role by role unless `extra` says otherwise (the faults below target per-role calls).
+ */
 const audit = async (...extra: string[]) => {
   process.env.AWS_ENDPOINT_URL = proxy.endpoint;
   try {
@@ -45,6 +48,7 @@ const audit = async (...extra: string[]) => {
       '1',
       '--request-timeout',
       '1',
+      ...(extra.includes('--iam-reads') ? [] : ['--iam-reads', 'per-role']),
       ...extra,
     );
     const report = result.out ? (JSON.parse(result.out) as Report) : undefined;
@@ -117,4 +121,23 @@ describe('faults between the auditor and AWS (a fault-injecting proxy in front o
     expect(code).toBe(0);
     expect(proxy.seen['Action=GetRole']).toBe(3);
   });
+
+  it.each<[Fault, string]>([
+    ['deny', 'denied'],
+    ['garbage', 'a broken page'],
+    ['drop', 'a dropped connection'],
+  ])(
+    'reads role by role when the bulk read is %s (%s), and loses nothing',
+    async (fault) => {
+      const clean = await audit('--iam-reads', 'bulk');
+      proxy.setRules([{ match: 'Action=GetAccountAuthorizationDetails', fault }]);
+      const { code, report } = await audit('--iam-reads', 'bulk');
+      expect(proxy.seen['Action=GetAccountAuthorizationDetails']).toBeGreaterThan(0);
+      expect(report?.complete).toBe(true);
+      expect(report?.findings).toEqual(clean.report?.findings);
+      expect(report?.summary).toEqual(clean.report?.summary);
+      expect(code).toBe(clean.code);
+    },
+    60_000,
+  );
 });

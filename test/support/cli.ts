@@ -1,10 +1,8 @@
-import { createSnsClient } from '../../src/aws/clients.js';
-import { createAwsPorts } from '../../src/aws/ports.js';
-import { createSnsPublisher } from '../../src/aws/sns-publisher.js';
+import { AWS_CLI_DEPS } from '../../src/aws/cli-deps.js';
 import { runCli } from '../../src/cli/main.js';
 
 /** The CLI's real AWS adapters (pointed at moto by AWS_ENDPOINT_URL in the integration tests). */
-export const AWS_DEPS = { createPorts: createAwsPorts, createPublisher: () => createSnsPublisher(createSnsClient) };
+export const AWS_DEPS = AWS_CLI_DEPS;
 
 /** Runs the CLI in-process with the real adapters and the process environment; returns its exit code and output. */
 export const cli = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {

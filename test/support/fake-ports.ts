@@ -28,3 +28,16 @@ export const fakePorts = (
     },
   },
 });
+
+/** Credential factories for CLI tests that must not touch any AWS file or endpoint: each use is an error. */
+export const NO_CREDENTIALS = {
+  profile: (name: string) => async () => {
+    throw new Error(`no profile ${name} in a unit test`);
+  },
+  assumeRole:
+    ({ roleArn }: { roleArn: string }) =>
+    async () => {
+      throw new Error(`no role ${roleArn} in a unit test`);
+    },
+  profileRegion: async () => undefined,
+};

@@ -36,14 +36,14 @@ export const trustFor = (service: string): Record<string, unknown> => ({
 });
 
 /** The documented Batch service role trust, scoped to this account against the confused deputy. */
-export const scopedBatchTrust = (): Record<string, unknown> => ({
+export const scopedBatchTrust = (account = ACCOUNT): Record<string, unknown> => ({
   Version: '2012-10-17',
   Statement: [
     {
       Effect: 'Allow',
       Principal: { Service: 'batch.amazonaws.com' },
       Action: 'sts:AssumeRole',
-      Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+      Condition: { StringEquals: { 'aws:SourceAccount': account } },
     },
   ],
 });
@@ -167,11 +167,12 @@ export const createComputeEnvironment = async (clients: SeedClients, spec: Compu
 /** The roles of a by-the-docs account: names are the usual ones; nothing beyond the documented policies. */
 export const seedByTheDocs = async (
   clients: SeedClients,
+  account = ACCOUNT,
 ): Promise<{ serviceRoleArn: string; instanceProfileArn: string; spotRoleArn: string }> => {
   const serviceRoleArn = await createRole(clients, {
     name: 'AWSBatchServiceRole',
     path: '/service-role/',
-    trust: scopedBatchTrust(),
+    trust: scopedBatchTrust(account),
     managed: [awsPolicy('service-role/AWSBatchServiceRole')],
   });
   await createRole(clients, {

@@ -8,7 +8,7 @@ import { ConfigError } from '../../../src/errors.js';
 import type { AuditPorts } from '../../../src/ports.js';
 import { type Alert, buildAlert } from '../../../src/render/alert.js';
 import { ce, snapshotOf, withExtraInstancePolicy } from '../../support/domain.js';
-import { fakePorts } from '../../support/fake-ports.js';
+import { fakePorts, NO_CREDENTIALS } from '../../support/fake-ports.js';
 import { reportSchemaErrors } from '../../support/schema.js';
 
 const capture = (isTTY = false) => {
@@ -38,6 +38,8 @@ const ports = (
 ): CliDeps => ({
   createPorts: () => fakePorts({ 'us-east-1': [ce('a')] }, snapshot),
   createPublisher: () => publisher,
+  createDirectory: () => ({ activeAccounts: async () => [] }),
+  credentials: NO_CREDENTIALS,
 });
 
 describe('runCli', () => {
@@ -88,11 +90,57 @@ describe('runCli', () => {
     [['baseline', 'capture', '--format', 'json'], /--format is not an option of baseline capture/],
     [['audit', '--baseline', '/nonexistent/baseline.yaml'], /Cannot read the baseline \/nonexistent\/baseline.yaml/],
     [[], /Missing command/],
+    [['audit', '--regions', 'all', '--regions', 'us-east-1'], /--regions all means every enabled region/],
+    [['audit', '--role-arn', 'arn:aws:iam::1:user/x'], /--role-arn "arn:aws:iam::1:user\/x" is not an IAM role ARN/],
+    [['audit', '--external-id', 'x'], /--external-id goes with --role-arn or --accounts/],
+    [['audit', '--ou', 'ou-abcd-12345678'], /--ou goes with --accounts/],
+    [['audit', '--accounts', '1234'], /--accounts: "1234" is not an AWS account id/],
+    [['audit', '--accounts', '111111111111', '--ou', 'ou-abcd-12345678'], /--ou goes with --accounts all/],
+    [['audit', '--accounts', 'all', '--ou', 'finance'], /--ou "finance" is not an organisational unit id/],
+    [['audit', '--accounts', 'all', '--concurrency', '0'], /--concurrency must be a whole number from 1 to 64/],
+    [
+      ['audit', '--accounts', 'all', '--role-arn', 'arn:aws:iam::111111111111:role/a'],
+      /--role-arn audits one account; with --accounts use --role-name/,
+    ],
+    [['audit', '--accounts', 'all', '--role-name', 'bad name'], /--role-name "bad name" is not an IAM role name/],
   ])('rejects %j with exit 2 and a message a user can act on', async (argv, message) => {
     const c = capture();
     expect(await runCli(argv, c.io(), ports())).toBe(2);
     expect(c.err.join('')).toMatch(message);
     expect(c.out).toEqual([]);
+  });
+
+  it("adds up repeated --regions, and takes a profile's region when none is given", async () => {
+    const regionsAsked: string[] = [];
+    const deps: CliDeps = {
+      ...ports(),
+      createPorts: () => {
+        const base = fakePorts(
+          { 'us-east-1': [ce('a')], 'eu-west-1': [ce('b', { region: 'eu-west-1' })] },
+          withExtraInstancePolicy('AmazonEC2ReadOnlyAccess'),
+        );
+        return {
+          ...base,
+          batch: {
+            ...base.batch,
+            listComputeEnvironments: async (region, signal) => {
+              regionsAsked.push(region);
+              return base.batch.listComputeEnvironments(region, signal);
+            },
+          },
+        };
+      },
+      credentials: { ...NO_CREDENTIALS, profileRegion: async (name) => (name === 'ops' ? 'eu-west-1' : undefined) },
+    };
+    const c = capture();
+    await runCli(['audit', '--quiet', '--regions', 'us-east-1', '--regions', 'eu-west-1,us-east-1'], c.io({}), deps);
+    expect(regionsAsked).toEqual(['us-east-1', 'eu-west-1']);
+    regionsAsked.length = 0;
+    await runCli(['audit', '--quiet', '--profile', 'ops'], c.io({}), deps);
+    expect(regionsAsked).toEqual(['eu-west-1']);
+    const none = capture();
+    expect(await runCli(['audit', '--quiet'], none.io({ AWS_PROFILE: 'nowhere' }), deps)).toBe(2);
+    expect(none.err.join('')).toMatch(/No region given, and profile nowhere names none/);
   });
 
   it('asks for a region when none is given or set', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RULE_IDS } from '../../../src/domain/finding.js';
 import { ESCALATION_METHODS, SEVERITY_TABLE } from '../../../src/domain/risk-data.js';
-import { reportSchemaErrors } from '../../support/schema.js';
+import { organizationSchemaErrors, reportSchemaErrors } from '../../support/schema.js';
 
 const read = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8');
 
@@ -15,6 +15,12 @@ describe('the docs match the code', () => {
   it('the example in docs/report.md is a valid report', () => {
     const example = /```json\n([\s\S]*?)\n```/.exec(read('docs/report.md'))?.[1] ?? '';
     expect(reportSchemaErrors(JSON.parse(example))).toEqual([]);
+  });
+
+  it('the organisation example in docs/report.md is a valid organisation report', () => {
+    const blocks = [...read('docs/report.md').matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => m[1] ?? '');
+    const example = blocks.find((b) => b.includes('"kind": "organization"')) ?? '';
+    expect(organizationSchemaErrors(JSON.parse(example))).toEqual([]);
   });
 
   it('the JSON report sample in docs/alerts.md is a valid report', () => {

@@ -1,0 +1,217 @@
+import { BatchClient } from '@aws-sdk/client-batch';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { AttachRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { OrganizationReport } from '../../src/domain/report.js';
+import { cli } from '../support/cli.js';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { organizationSchemaErrors, reportSchemaErrors } from '../support/schema.js';
+import { ACCOUNT, awsPolicy, createComputeEnvironment, type SeedClients, seedByTheDocs } from '../support/seed.js';
+
+const REGION = 'us-east-1';
+const ROLE = 'batch-iam-drift-audit';
+const MANAGEMENT = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+let moto: string;
+let proxy: FaultProxy;
+const members: string[] = [];
+let organizations: OrganizationsClient;
+
+beforeAll(async () => {
+  moto = process.env.AWS_ENDPOINT_URL ?? '';
+  proxy = await startFaultProxy(moto);
+});
+afterAll(async () => {
+  process.env.AWS_ENDPOINT_URL = moto;
+  await proxy.close();
+});
+
+/** Seeding clients that act inside `account`, through a role assumed there (moto lands the calls in that account). */
+const clientsIn = async (account: string): Promise<SeedClients> => {
+  const sts = new STSClient({ region: REGION, endpoint: moto, credentials: MANAGEMENT });
+  const out = await sts.send(
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${ROLE}`, RoleSessionName: 'seed' }),
+  );
+  const credentials = {
+    accessKeyId: out.Credentials?.AccessKeyId ?? '',
+    secretAccessKey: out.Credentials?.SecretAccessKey ?? '',
+    sessionToken: out.Credentials?.SessionToken ?? '',
+  };
+  return {
+    iam: new IAMClient({ region: REGION, endpoint: moto, credentials }),
+    batch: (region) => new BatchClient({ region, endpoint: moto, credentials }),
+    ec2: (region) => new EC2Client({ region, endpoint: moto, credentials }),
+  };
+};
+
+/** A member account audited as documented, with one compute environment. */
+const seedMember = async (account: string): Promise<SeedClients> => {
+  const clients = await clientsIn(account);
+  const seeded = await seedByTheDocs(clients, account);
+  await createComputeEnvironment(clients, {
+    name: 'genomics',
+    serviceRoleArn: seeded.serviceRoleArn,
+    type: 'EC2',
+    instanceProfile: 'ecsInstanceRole',
+  });
+  return clients;
+};
+
+/** Runs the CLI through the proxy, which denies AssumeRole into the account that has no member role. */
+const auditOrganization = async (...extra: string[]) => {
+  const missing = members[2];
+  if (!missing) throw new Error('the organisation was not seeded');
+  proxy.setRules([{ match: ['Action=AssumeRole', missing], fault: 'deny' }]);
+  process.env.AWS_ENDPOINT_URL = proxy.endpoint;
+  try {
+    const result = await cli('audit', '--format', 'json', '--quiet', '--regions', REGION, ...extra);
+    return { code: result.code, err: result.err, report: JSON.parse(result.out) as OrganizationReport };
+  } finally {
+    process.env.AWS_ENDPOINT_URL = moto;
+  }
+};
+
+describe('an organisation run against moto', () => {
+  beforeEach(async () => {
+    process.env.AWS_ENDPOINT_URL = moto;
+    proxy.setRules([]);
+    organizations = new OrganizationsClient({ region: REGION, endpoint: moto, credentials: MANAGEMENT });
+    await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    members.length = 0;
+    for (const name of ['clean', 'drifted', 'no-member-role']) {
+      const out = await organizations.send(
+        new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }),
+      );
+      members.push(out.CreateAccountStatus?.AccountId ?? '');
+    }
+    const [clean, drifted] = members as [string, string, string];
+    await seedMember(clean);
+    const drift = await seedMember(drifted);
+    await drift.iam.send(
+      new AttachRolePolicyCommand({ RoleName: 'ecsInstanceRole', PolicyArn: awsPolicy('AdministratorAccess') }),
+    );
+  });
+
+  it('audits every ACTIVE account, reports the one it cannot enter, and keeps each account report as it is', async () => {
+    const [clean, drifted, missing] = members as [string, string, string];
+    const { code, report } = await auditOrganization('--accounts', 'all');
+    expect(organizationSchemaErrors(report)).toEqual([]);
+    expect(code).toBe(3);
+    expect(report.kind).toBe('organization');
+    expect(report.complete).toBe(false);
+    // The management account itself is audited with the caller's own credentials.
+    expect(report.accounts.map((r) => r.account)).toEqual([ACCOUNT, clean, drifted].sort());
+    for (const account of report.accounts) expect(reportSchemaErrors(account)).toEqual([]);
+    expect(report.errors).toEqual([
+      {
+        account: missing,
+        role: `arn:aws:iam::${missing}:role/${ROLE}`,
+        operation: 'sts:AssumeRole',
+        code: 'AccessDenied',
+        message: expect.stringContaining('not authorized'),
+      },
+    ]);
+    const byAccount = new Map(report.accounts.map((r) => [r.account, r]));
+    expect(byAccount.get(clean)?.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(byAccount.get(drifted)?.findings.map((f) => [f.rule, f.resource.name, f.severity])).toContainEqual([
+      'dangerous-permission',
+      'ecsInstanceRole',
+      'critical',
+    ]);
+    expect(byAccount.get(ACCOUNT)?.warnings?.map((w) => w.code)).toEqual(['NothingAudited']);
+    expect(report.summary).toMatchObject({ accounts: 3, computeEnvironments: 2 });
+    expect(report.summary.bySeverity.critical).toBe(byAccount.get(drifted)?.summary.bySeverity.critical);
+  });
+
+  it('audits a list of accounts less the excluded ones, and exits 1 on findings when every account was entered', async () => {
+    const [clean, drifted] = members as [string, string, string];
+    const { code, report } = await auditOrganization(
+      '--accounts',
+      `${clean},${drifted},${ACCOUNT}`,
+      '--exclude-accounts',
+      ACCOUNT,
+    );
+    expect(report.errors).toEqual([]);
+    expect(report.complete).toBe(true);
+    expect(report.accounts.map((r) => r.account)).toEqual([clean, drifted].sort());
+    expect(code).toBe(1);
+  });
+
+  it('limits --accounts all to an organisational unit and its children', async () => {
+    const [clean, drifted] = members as [string, string, string];
+    const root = (await organizations.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? '';
+    const ou = await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: 'batch' }));
+    const child = await organizations.send(
+      new CreateOrganizationalUnitCommand({ ParentId: ou.OrganizationalUnit?.Id ?? '', Name: 'genomics' }),
+    );
+    await organizations.send(
+      new MoveAccountCommand({
+        AccountId: clean,
+        SourceParentId: root,
+        DestinationParentId: ou.OrganizationalUnit?.Id ?? '',
+      }),
+    );
+    await organizations.send(
+      new MoveAccountCommand({
+        AccountId: drifted,
+        SourceParentId: root,
+        DestinationParentId: child.OrganizationalUnit?.Id ?? '',
+      }),
+    );
+    const { report } = await auditOrganization('--accounts', 'all', '--ou', ou.OrganizationalUnit?.Id ?? '');
+    expect(report.accounts.map((r) => r.account)).toEqual([clean, drifted].sort());
+  });
+
+  it('groups the text output by account and lists the account it could not enter', async () => {
+    const missing = members[2] ?? '';
+    proxy.setRules([{ match: ['Action=AssumeRole', missing], fault: 'deny' }]);
+    process.env.AWS_ENDPOINT_URL = proxy.endpoint;
+    try {
+      const { out, code } = await cli('audit', '--quiet', '--regions', REGION, '--accounts', 'all');
+      expect(code).toBe(3);
+      expect(out).toContain('ACCOUNTS NOT AUDITED (1)');
+      expect(out).toContain(`${missing} via arn:aws:iam::${missing}:role/${ROLE}: sts:AssumeRole AccessDenied`);
+      for (const account of members.slice(0, 2)) expect(out).toContain(`== account ${account} ==`);
+    } finally {
+      process.env.AWS_ENDPOINT_URL = moto;
+    }
+  });
+
+  it('audits the account of --role-arn, and of every enabled region with --regions all', async () => {
+    const drifted = members[1] ?? '';
+    const { code, out } = await cli(
+      'audit',
+      '--format',
+      'json',
+      '--quiet',
+      '--regions',
+      'all',
+      '--role-arn',
+      `arn:aws:iam::${drifted}:role/${ROLE}`,
+    );
+    const report = JSON.parse(out);
+    expect(reportSchemaErrors(report)).toEqual([]);
+    expect(report.account).toBe(drifted);
+    expect(report.regions).toContain('us-east-1');
+    expect(report.regions.length).toBeGreaterThan(10);
+    expect(report.summary.computeEnvironments).toBe(1);
+    expect(code).toBe(1);
+  });
+});
+
+describe('CLI credentials', () => {
+  it('says a profile is unknown, naming it', async () => {
+    const { code, err } = await cli('audit', '--quiet', '--regions', REGION, '--profile', 'no-such-profile');
+    expect(code).toBe(2);
+    expect(err).toContain('Could not load credentials of profile no-such-profile');
+  });
+});
