@@ -105,12 +105,15 @@ process.stdout.write(
     calls,
     byOperation: sim.stats.answered,
     accountRoles: scenario.accountRoles,
-    // auto asks GetAccountSummary first, then reads the cheaper way.
+    // auto asks GetAccountSummary first, then reads the way its cost model (not this simulator) chose.
     modelMinimum:
       strategy === 'bulk'
         ? bulkModelMinimum(scenario)
         : strategy === 'auto'
-          ? 1 + Math.min(bulkModelMinimum(scenario), modelMinimum(scenario))
+          ? 1 +
+            (sim.stats.answered['iam:GetAccountAuthorizationDetails']
+              ? bulkModelMinimum(scenario)
+              : modelMinimum(scenario))
           : modelMinimum(scenario),
     duplicateReads: sim.stats.duplicateReads,
     attempts: Object.values(sim.stats.attempts).reduce((a, b) => a + b, 0),

@@ -26,6 +26,7 @@ export interface Scenario {
   readonly jobQueues: Array<{ region: string; name: string; computeEnvironments: string[] }>;
   /** Roles in the account: the referenced ones plus unrelated ones (a Lambda role each) up to this count. */
   readonly accountRoles: number;
+  readonly account: string;
 }
 
 const REGIONS = [
@@ -46,14 +47,20 @@ const REGIONS = [
  * Batch allows 50 compute environments per region, so C/50 regions are used (more than the 8 real
  * names repeat with a suffix).
  */
-export const buildScenario = (c: number, r: number, accountRoles?: number): Scenario => {
+export const buildScenario = (
+  c: number,
+  r: number,
+  accountRoles?: number,
+  shape: { account?: string; regions?: number } = {},
+): Scenario => {
+  const account = shape.account ?? ACCOUNT;
   const serviceCount = Math.max(1, Math.round(r * 0.2));
   const spotCount = Math.max(1, Math.round(r * 0.2));
   const instanceCount = Math.max(1, r - serviceCount - spotCount);
   const policyPool = Math.max(1, Math.round(r / 5));
   const customerPolicies = Array.from(
     { length: policyPool },
-    (_, i) => `arn:aws:iam::${ACCOUNT}:policy/team-policy-${i}`,
+    (_, i) => `arn:aws:iam::${account}:policy/team-policy-${i}`,
   );
   const roleDocs = new Map<string, { trustService: string; attached: string[]; inline: string[] }>();
   const add = (name: string, trustService: string, managed: string, i: number) =>
@@ -71,16 +78,16 @@ export const buildScenario = (c: number, r: number, accountRoles?: number): Scen
     add(`instance-${i}`, 'ec2.amazonaws.com', 'service-role/AmazonEC2ContainerServiceforEC2Role', i);
     profiles.set(`profile-${i}`, `instance-${i}`);
   }
-  const regionCount = Math.max(1, Math.ceil(c / 50));
+  const regionCount = shape.regions ?? Math.max(1, Math.ceil(c / 50));
   const regions = Array.from({ length: regionCount }, (_, i) =>
     i < REGIONS.length ? (REGIONS[i] as string) : `${REGIONS[i % REGIONS.length]}${Math.floor(i / REGIONS.length)}`,
   );
   const ces = Array.from({ length: c }, (_, i) => ({
     region: regions[i % regionCount] as string,
     name: `ce-${i}`,
-    serviceRole: `arn:aws:iam::${ACCOUNT}:role/service-${i % serviceCount}`,
+    serviceRole: `arn:aws:iam::${account}:role/service-${i % serviceCount}`,
     profile: `profile-${i % instanceCount}`,
-    ...(i % 2 === 1 ? { spotRole: `arn:aws:iam::${ACCOUNT}:role/spot-${Math.floor(i / 2) % spotCount}` } : {}),
+    ...(i % 2 === 1 ? { spotRole: `arn:aws:iam::${account}:role/spot-${Math.floor(i / 2) % spotCount}` } : {}),
   }));
   const jobQueues: Scenario['jobQueues'] = [];
   for (const region of regions) {
@@ -91,7 +98,7 @@ export const buildScenario = (c: number, r: number, accountRoles?: number): Scen
         name: `queue-${region}-${i / 3}`,
         computeEnvironments: inRegion
           .slice(i, i + 3)
-          .map((ce) => `arn:aws:batch:${region}:${ACCOUNT}:compute-environment/${ce.name}`),
+          .map((ce) => `arn:aws:batch:${region}:${account}:compute-environment/${ce.name}`),
       });
     }
   }
@@ -105,6 +112,7 @@ export const buildScenario = (c: number, r: number, accountRoles?: number): Scen
     customerPolicies,
     jobQueues,
     accountRoles: Math.max(roleDocs.size, accountRoles ?? roleDocs.size),
+    account,
   };
 };
 
@@ -176,7 +184,7 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
   const roleXml = (name: string) => {
     const role = scenario.roleDocs.get(name);
     if (!role) return undefined;
-    return `<Path>/</Path><RoleName>${xml(name)}</RoleName><RoleId>AROA${name.toUpperCase().replace(/-/g, '')}</RoleId><Arn>arn:aws:iam::${ACCOUNT}:role/${xml(name)}</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>${trust(role.trustService)}</AssumeRolePolicyDocument>`;
+    return `<Path>/</Path><RoleName>${xml(name)}</RoleName><RoleId>AROA${name.toUpperCase().replace(/-/g, '')}</RoleId><Arn>arn:aws:iam::${scenario.account}:role/${xml(name)}</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>${trust(role.trustService)}</AssumeRolePolicyDocument>`;
   };
 
   const profileOf = new Map([...scenario.profiles].map(([profile, role]) => [role, profile]));
@@ -196,11 +204,11 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
   /** One RoleDetailList member: what GetAccountAuthorizationDetails says of a role. */
   const roleDetailXml = (name: string) => {
     const role = scenario.roleDocs.get(name);
-    const base = `<Path>/</Path><RoleName>${xml(name)}</RoleName><RoleId>AROA${name.toUpperCase().replace(/-/g, '')}</RoleId><Arn>arn:aws:iam::${ACCOUNT}:role/${xml(name)}</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>${trust(role?.trustService ?? 'lambda.amazonaws.com')}</AssumeRolePolicyDocument>`;
+    const base = `<Path>/</Path><RoleName>${xml(name)}</RoleName><RoleId>AROA${name.toUpperCase().replace(/-/g, '')}</RoleId><Arn>arn:aws:iam::${scenario.account}:role/${xml(name)}</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>${trust(role?.trustService ?? 'lambda.amazonaws.com')}</AssumeRolePolicyDocument>`;
     if (!role) return `<member>${base}<InstanceProfileList/><RolePolicyList/><AttachedManagedPolicies/></member>`;
     const profile = profileOf.get(name);
     const profiles = profile
-      ? `<member><Path>/</Path><InstanceProfileName>${xml(profile)}</InstanceProfileName><InstanceProfileId>AIPA${profile.length}</InstanceProfileId><Arn>arn:aws:iam::${ACCOUNT}:instance-profile/${xml(profile)}</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><Roles/></member>`
+      ? `<member><Path>/</Path><InstanceProfileName>${xml(profile)}</InstanceProfileName><InstanceProfileId>AIPA${profile.length}</InstanceProfileId><Arn>arn:aws:iam::${scenario.account}:instance-profile/${xml(profile)}</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><Roles/></member>`
       : '';
     const inline = role.inline
       .map((n) => `<member><PolicyName>${xml(n)}</PolicyName><PolicyDocument>${INLINE_DOC}</PolicyDocument></member>`)
@@ -259,7 +267,7 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
         const roleOf = scenario.profiles.get(name);
         if (!roleOf) return missing();
         return ok(
-          `<InstanceProfile><Path>/</Path><InstanceProfileName>${xml(name)}</InstanceProfileName><InstanceProfileId>AIPA${name.length}</InstanceProfileId><Arn>arn:aws:iam::${ACCOUNT}:instance-profile/${xml(name)}</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><Roles><member>${roleXml(roleOf)}</member></Roles></InstanceProfile>`,
+          `<InstanceProfile><Path>/</Path><InstanceProfileName>${xml(name)}</InstanceProfileName><InstanceProfileId>AIPA${name.length}</InstanceProfileId><Arn>arn:aws:iam::${scenario.account}:instance-profile/${xml(name)}</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><Roles><member>${roleXml(roleOf)}</member></Roles></InstanceProfile>`,
         );
       }
       case 'GetPolicy': {
@@ -312,7 +320,7 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
       return {
         jobQueues: queues.slice(start, start + size).map((q, i) => ({
           jobQueueName: q.name,
-          jobQueueArn: `arn:aws:batch:${region}:${ACCOUNT}:job-queue/${q.name}`,
+          jobQueueArn: `arn:aws:batch:${region}:${scenario.account}:job-queue/${q.name}`,
           state: 'ENABLED',
           priority: 1,
           computeEnvironmentOrder: q.computeEnvironments.map((ce, order) => ({
@@ -326,7 +334,7 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
     const all = cesByRegion.get(region) ?? [];
     const page = all.slice(start, start + size).map((ce) => ({
       computeEnvironmentName: ce.name,
-      computeEnvironmentArn: `arn:aws:batch:${region}:${ACCOUNT}:compute-environment/${ce.name}`,
+      computeEnvironmentArn: `arn:aws:batch:${region}:${scenario.account}:compute-environment/${ce.name}`,
       type: 'MANAGED',
       state: 'ENABLED',
       status: 'VALID',
@@ -379,7 +387,7 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
           count(stats.answered, op);
           return respond(
             200,
-            `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:sts::${ACCOUNT}:assumed-role/auditor/bench</Arn><UserId>AROA:bench</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>sim</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+            `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:sts::${scenario.account}:assumed-role/auditor/bench</Arn><UserId>AROA:bench</UserId><Account>${scenario.account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>sim</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
             { 'content-type': 'text/xml' },
           );
         }

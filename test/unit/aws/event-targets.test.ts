@@ -63,10 +63,32 @@ describe('createEventTargetFinder', () => {
         jobDefinition: undefined,
       },
     ]);
-    expect(eventsMock).toHaveReceivedNthCommandWith(ListRuleNamesByTargetCommand, 2, {
+    expect(eventsMock).toHaveReceivedCommandWith(ListRuleNamesByTargetCommand, {
       TargetArn: QUEUE_A,
       NextToken: 't1',
     });
     expect(eventsMock).toHaveReceivedCommandTimes(ListTargetsByRuleCommand, 2);
+  });
+
+  it("looks queues up a few at a time, and keeps the queues' order in its answer", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    eventsMock.on(ListRuleNamesByTargetCommand).callsFake(async (input: { TargetArn?: string }) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return { RuleNames: [`rule-${input.TargetArn?.split('/').pop()}`] };
+    });
+    eventsMock.on(ListTargetsByRuleCommand).callsFake(async (input: { Rule?: string }) => ({
+      Targets: [{ Id: '1', Arn: `arn:aws:batch:eu-west-1:123456789012:job-queue/${input.Rule?.slice(5)}` }],
+    }));
+    const queues = Array.from({ length: 10 }, (_, i) => `arn:aws:batch:eu-west-1:123456789012:job-queue/q${i}`);
+    const targets = await createEventTargetFinder((region) => new EventBridgeClient({ region })).targetsFor(
+      'eu-west-1',
+      queues,
+    );
+    expect(peak).toBe(4);
+    expect(targets.map((t) => t.jobQueueArn)).toEqual(queues);
   });
 });
