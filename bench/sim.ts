@@ -467,25 +467,31 @@ export const createSimulatedAws = (scenario: Scenario, options: SimOptions) => {
  * definitions) + one ListRuleNamesByTarget per queue + 1 STS + P + R·(3 + I) + 2·M managed policies (GetPolicy and
  * GetPolicyVersion, customer-managed and AWS managed alike).
  */
+/** The roles and profiles the compute environments reference, and the managed policies of those roles. */
+const referenced = (scenario: Scenario) => {
+  const roles = new Set<string>();
+  const profiles = new Set<string>();
+  for (const ce of scenario.ces) {
+    roles.add(ce.serviceRole.split('/').pop() ?? '');
+    if (ce.spotRole) roles.add(ce.spotRole.split('/').pop() ?? '');
+    profiles.add(ce.profile);
+    roles.add(scenario.profiles.get(ce.profile) ?? '');
+  }
+  const customer = new Set<string>();
+  const awsManaged = new Set<string>();
+  for (const name of roles) {
+    for (const arn of scenario.roleDocs.get(name)?.attached ?? [])
+      (arn.includes(':aws:policy/') ? awsManaged : customer).add(arn);
+  }
+  return { roles, profiles, customer, awsManaged };
+};
+
 export const modelMinimum = (scenario: Scenario): number => {
   const pages = scenario.regions.reduce((sum, region) => {
     const n = scenario.ces.filter((ce) => ce.region === region).length;
     return sum + Math.max(1, Math.ceil(n / 100));
   }, 0);
-  const referencedRoles = new Set<string>();
-  const referencedProfiles = new Set<string>();
-  for (const ce of scenario.ces) {
-    referencedRoles.add(ce.serviceRole.split('/').pop() ?? '');
-    if (ce.spotRole) referencedRoles.add(ce.spotRole.split('/').pop() ?? '');
-    referencedProfiles.add(ce.profile);
-    referencedRoles.add(scenario.profiles.get(ce.profile) ?? '');
-  }
-  const customer = new Set<string>();
-  const awsManaged = new Set<string>();
-  for (const name of referencedRoles) {
-    for (const arn of scenario.roleDocs.get(name)?.attached ?? [])
-      (arn.includes(':aws:policy/') ? awsManaged : customer).add(arn);
-  }
+  const { roles: referencedRoles, profiles: referencedProfiles, customer, awsManaged } = referenced(scenario);
   const inline = 1;
   const queuePages = scenario.regions.reduce(
     (sum, region) => sum + Math.max(1, Math.ceil(scenario.jobQueues.filter((q) => q.region === region).length / 100)),
@@ -511,25 +517,14 @@ export const modelMinimum = (scenario: Scenario): number => {
 };
 
 /**
- * The fewest calls the bulk strategy can make: the same Batch and EventBridge calls, 1 STS, one GetAccountAuthorizationDetails page per 1000 roles and customer-managed
- * policies of the account, and 2·A for the AWS managed policies attached to the referenced roles
+ * The fewest calls the bulk strategy can make: the same Batch and EventBridge calls, 1 STS, one
+ * GetAccountAuthorizationDetails page per 1000 roles and customer-managed policies of the account, and 2·A for the AWS managed policies attached to the referenced roles
  * (the bulk answer leaves them out). The Spot service-linked roles are not in the simulated account:
  * each is confirmed missing by two GetRole calls.
  */
 export const bulkModelMinimum = (scenario: Scenario): number => {
   const perRole = modelMinimum(scenario);
-  const referencedRoles = new Set<string>();
-  const referencedProfiles = new Set<string>();
-  for (const ce of scenario.ces) {
-    referencedRoles.add(ce.serviceRole.split('/').pop() ?? '');
-    if (ce.spotRole) referencedRoles.add(ce.spotRole.split('/').pop() ?? '');
-    referencedProfiles.add(ce.profile);
-    referencedRoles.add(scenario.profiles.get(ce.profile) ?? '');
-  }
-  const customer = new Set<string>();
-  for (const name of referencedRoles) {
-    for (const arn of scenario.roleDocs.get(name)?.attached ?? []) if (!arn.includes(':aws:policy/')) customer.add(arn);
-  }
+  const { roles: referencedRoles, profiles: referencedProfiles, customer } = referenced(scenario);
   // Per-role IAM calls the bulk answer replaces: profiles, role reads and customer-managed policy reads.
   const replaced = referencedProfiles.size + referencedRoles.size * 4 + 2 * customer.size;
   const pages = Math.max(1, Math.ceil((scenario.accountRoles + scenario.customerPolicies.length) / 1000));

@@ -22,4 +22,5 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: { cli: 'src/cli/bin.ts' }, target: 'node20' }),
   build({ ...common, entryPoints: { handler: 'src/lambda/main.ts' }, target: 'node22' }),
+  build({ ...common, entryPoints: { organization: 'src/lambda/organization-main.ts' }, target: 'node22' }),
 ]);

@@ -77,3 +77,11 @@ export type CredentialProvider = () => Promise<{
   readonly sessionToken?: string;
   readonly expiration?: Date;
 }>;
+
+/** Where an organisation run keeps its reports (an S3 bucket when deployed). */
+export interface ReportStore {
+  /** How people find an object: `s3://bucket/key`. */
+  location(key: string): string;
+  put(key: string, text: string, signal?: AbortSignal): Promise<void>;
+  get(key: string, signal?: AbortSignal): Promise<string>;
+}

@@ -1,13 +1,24 @@
 import type { CliDeps } from '../cli/main.js';
-import { createOrganizationsClient, createSnsClient } from './clients.js';
+import { createEc2Client, createOrganizationsClient, createSnsClient } from './clients.js';
 import { assumedRoleCredentials, profileCredentials, profileRegion } from './credentials.js';
+import { enabledRegions } from './enabled-regions.js';
 import { createOrganizationDirectory } from './organization.js';
 import { createAwsPorts } from './ports.js';
 import { createSnsPublisher } from './sns-publisher.js';
 
 /** The CLI's real AWS adapters. */
 export const AWS_CLI_DEPS: CliDeps = {
-  createPorts: createAwsPorts,
+  // Only the CLI lists enabled regions (--regions all): the Lambda bundles leave the EC2 client out.
+  createPorts: (options) => ({
+    ...createAwsPorts(options),
+    regions: {
+      enabledRegions: (signal) =>
+        enabledRegions(
+          createEc2Client(options.homeRegion, options.timeouts, { credentials: options.credentials }),
+          signal,
+        ),
+    },
+  }),
   createPublisher: (credentials) => createSnsPublisher((region) => createSnsClient(region, undefined, { credentials })),
   createDirectory: ({ homeRegion, timeouts, credentials }) =>
     createOrganizationDirectory(createOrganizationsClient(homeRegion, timeouts, { credentials })),

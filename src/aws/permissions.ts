@@ -7,6 +7,7 @@ import { BULK_READER_PERMISSIONS } from './iam-bulk-reader.js';
 import { IAM_READER_PERMISSIONS } from './iam-reader.js';
 import { IDENTITY_PERMISSIONS } from './identity.js';
 import { ORGANIZATION_PERMISSIONS } from './organization.js';
+import { REPORT_STORE_PERMISSIONS, REPORT_WRITER_PERMISSIONS } from './report-store.js';
 import { SNS_PUBLISHER_PERMISSIONS } from './sns-publisher.js';
 
 /** Every IAM action an audit calls: the union of what each adapter declares, sorted. */
@@ -33,4 +34,22 @@ export const CLI_PERMISSIONS: readonly string[] = [
 /** What an organisation run calls as the caller: listing the accounts, and entering each member account. */
 export const ORGANIZATION_CALLER_PERMISSIONS: readonly string[] = [
   ...new Set<string>([...ORGANIZATION_PERMISSIONS, ...ASSUME_ROLE_PERMISSIONS]),
+].sort();
+
+/** The organisation state machine's first Task: listing the accounts. */
+export const ORGANIZATION_LIST_PERMISSIONS: readonly string[] = [...ORGANIZATION_PERMISSIONS].sort();
+
+/** The per-account Task: entering member accounts, auditing (its own account with its own role), storing reports, reading the baseline. */
+export const ORGANIZATION_AUDIT_PERMISSIONS: readonly string[] = [
+  ...new Set<string>([
+    ...AUDIT_PERMISSIONS,
+    ...ASSUME_ROLE_PERMISSIONS,
+    ...BASELINE_READER_PERMISSIONS,
+    ...REPORT_WRITER_PERMISSIONS,
+  ]),
+].sort();
+
+/** The last Task: reading and storing reports, publishing the organisation alert. */
+export const ORGANIZATION_AGGREGATE_PERMISSIONS: readonly string[] = [
+  ...new Set<string>([...REPORT_STORE_PERMISSIONS, ...SNS_PUBLISHER_PERMISSIONS]),
 ].sort();

@@ -2,14 +2,12 @@ import type { AuditPorts, CredentialProvider } from '../ports.js';
 import { createBatchInventory } from './batch-inventory.js';
 import {
   createBatchClient,
-  createEc2Client,
   createEventBridgeClient,
   createIamClient,
   createStsClient,
   DEFAULT_HTTP_TIMEOUTS,
   type HttpTimeouts,
 } from './clients.js';
-import { enabledRegions } from './enabled-regions.js';
 import { createEventTargetFinder } from './event-targets.js';
 import { createIamReader, type IamReadStrategy } from './iam-bulk-reader.js';
 import { createStsIdentity } from './identity.js';
@@ -46,6 +44,5 @@ export const createAwsPorts = (options: AwsPortsOptions): AuditPorts => {
       ...(options.iamConcurrency === undefined ? {} : { concurrency: options.iamConcurrency }),
       ...(options.onNote ? { onNote: options.onNote } : {}),
     }),
-    regions: { enabledRegions: (signal) => enabledRegions(createEc2Client(options.homeRegion, timeouts, who), signal) },
   };
 };

@@ -1,25 +1,18 @@
-import { BatchClient } from '@aws-sdk/client-batch';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { AttachRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
-  CreateAccountCommand,
   CreateOrganizationalUnitCommand,
-  CreateOrganizationCommand,
   ListRootsCommand,
   MoveAccountCommand,
-  OrganizationsClient,
+  type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OrganizationReport } from '../../src/domain/report.js';
 import { cli } from '../support/cli.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { MEMBER_ROLE as ROLE, seedOrganization } from '../support/organization.js';
 import { organizationSchemaErrors, reportSchemaErrors } from '../support/schema.js';
-import { ACCOUNT, awsPolicy, createComputeEnvironment, type SeedClients, seedByTheDocs } from '../support/seed.js';
+import { ACCOUNT } from '../support/seed.js';
 
 const REGION = 'us-east-1';
-const ROLE = 'batch-iam-drift-audit';
-const MANAGEMENT = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 let moto: string;
 let proxy: FaultProxy;
@@ -34,37 +27,6 @@ afterAll(async () => {
   process.env.AWS_ENDPOINT_URL = moto;
   await proxy.close();
 });
-
-/** Seeding clients that act inside `account`, through a role assumed there (moto lands the calls in that account). */
-const clientsIn = async (account: string): Promise<SeedClients> => {
-  const sts = new STSClient({ region: REGION, endpoint: moto, credentials: MANAGEMENT });
-  const out = await sts.send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${ROLE}`, RoleSessionName: 'seed' }),
-  );
-  const credentials = {
-    accessKeyId: out.Credentials?.AccessKeyId ?? '',
-    secretAccessKey: out.Credentials?.SecretAccessKey ?? '',
-    sessionToken: out.Credentials?.SessionToken ?? '',
-  };
-  return {
-    iam: new IAMClient({ region: REGION, endpoint: moto, credentials }),
-    batch: (region) => new BatchClient({ region, endpoint: moto, credentials }),
-    ec2: (region) => new EC2Client({ region, endpoint: moto, credentials }),
-  };
-};
-
-/** A member account audited as documented, with one compute environment. */
-const seedMember = async (account: string): Promise<SeedClients> => {
-  const clients = await clientsIn(account);
-  const seeded = await seedByTheDocs(clients, account);
-  await createComputeEnvironment(clients, {
-    name: 'genomics',
-    serviceRoleArn: seeded.serviceRoleArn,
-    type: 'EC2',
-    instanceProfile: 'ecsInstanceRole',
-  });
-  return clients;
-};
 
 /** Runs the CLI through the proxy, which denies AssumeRole into the account that has no member role. */
 const auditOrganization = async (...extra: string[]) => {
@@ -89,21 +51,10 @@ describe('an organisation run against moto', () => {
   beforeEach(async () => {
     process.env.AWS_ENDPOINT_URL = moto;
     proxy.setRules([]);
-    organizations = new OrganizationsClient({ region: REGION, endpoint: moto, credentials: MANAGEMENT });
-    await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    const seeded = await seedOrganization(moto);
+    organizations = seeded.organizations;
     members.length = 0;
-    for (const name of ['clean', 'drifted', 'no-member-role']) {
-      const out = await organizations.send(
-        new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }),
-      );
-      members.push(out.CreateAccountStatus?.AccountId ?? '');
-    }
-    const [clean, drifted] = members as [string, string, string];
-    await seedMember(clean);
-    const drift = await seedMember(drifted);
-    await drift.iam.send(
-      new AttachRolePolicyCommand({ RoleName: 'ecsInstanceRole', PolicyArn: awsPolicy('AdministratorAccess') }),
-    );
+    members.push(seeded.clean, seeded.drifted, seeded.noMemberRole);
   });
 
   it('audits every ACTIVE account, reports the one it cannot enter, and keeps each account report as it is', async () => {

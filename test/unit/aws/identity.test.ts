@@ -44,4 +44,20 @@ describe('createStsIdentity', () => {
     await expect(attempt).rejects.toThrow(ConfigError);
     await expect(attempt).rejects.toThrow(message);
   });
+
+  it.each([
+    [
+      'an expired SSO session',
+      "The SSO session token associated with profile=ops was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.",
+      "Could not load credentials of profile ops: The SSO session token associated with profile=ops was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile. Run: aws sso login --profile ops",
+    ],
+    [
+      'an unknown profile',
+      'Could not resolve credentials using profile: [ops] in configuration/credentials file(s).',
+      'Could not load credentials of profile ops: Could not resolve credentials using profile: [ops] in configuration/credentials file(s).',
+    ],
+  ])("keeps the SDK's words for %s of a named profile, and adds the command to run", async (_label, sdk, expected) => {
+    stsMock.on(GetCallerIdentityCommand).rejects(failing('CredentialsProviderError', { message: sdk }));
+    await expect(createStsIdentity(new STSClient({}), undefined, 'ops').whoAmI()).rejects.toThrow(expected);
+  });
 });

@@ -52,5 +52,5 @@ describe('infra/member-role.yml', () => {
 
   it('passes cfn-lint', () => {
     expect(() => execFileSync('cfn-lint', [FILE.pathname], { stdio: 'pipe' })).not.toThrow();
-  });
+  }, 60_000);
 });

@@ -3,7 +3,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_PERMISSIONS } from '../../../src/aws/permissions.js';
+import {
+  LAMBDA_PERMISSIONS,
+  ORGANIZATION_AGGREGATE_PERMISSIONS,
+  ORGANIZATION_AUDIT_PERMISSIONS,
+  ORGANIZATION_LIST_PERMISSIONS,
+} from '../../../src/aws/permissions.js';
 
 interface Statement {
   Sid?: string;
@@ -128,5 +133,71 @@ describe('serverless.yml, packaged', () => {
     expect(environment.FUNCTION_TIMEOUT_SECONDS).toBe(
       String(template.Resources.AuditLambdaFunction?.Properties.Timeout),
     );
+  });
+});
+
+describe('serverless.yml, organisation mode', () => {
+  const roleStatements = (logicalId: string): Statement[] =>
+    (
+      template.Resources[logicalId]?.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[] | undefined
+    )?.flatMap((p) => p.PolicyDocument.Statement) ?? [];
+  const granted = (logicalId: string) => {
+    const all = roleStatements(logicalId).flatMap(actions);
+    return {
+      code: [...new Set(all.filter((a) => !a.startsWith('logs:')))].sort(),
+      platform: all.filter((a) => a.startsWith('logs:')).sort(),
+    };
+  };
+
+  it.each([
+    ['OrganizationListRole', ORGANIZATION_LIST_PERMISSIONS, ['logs:CreateLogStream', 'logs:PutLogEvents']],
+    ['OrganizationAuditRole', ORGANIZATION_AUDIT_PERMISSIONS, ['logs:CreateLogStream', 'logs:PutLogEvents']],
+    ['OrganizationAggregateRole', ORGANIZATION_AGGREGATE_PERMISSIONS, ['logs:CreateLogStream', 'logs:PutLogEvents']],
+  ])('gives %s exactly what its Task declares', (logicalId, declared, platform) => {
+    expect(granted(logicalId)).toEqual({ code: declared, platform });
+    expect(template.Resources[logicalId] as unknown as { Condition: string }).toMatchObject({
+      Condition: 'OrganizationMode',
+    });
+  });
+
+  it('scopes AssumeRole to the member role, and reports to the reports prefix of an encrypted, private bucket', () => {
+    const bySid = Object.fromEntries(roleStatements('OrganizationAuditRole').map((s) => [s.Sid, s]));
+    expect(bySid.EnterMemberAccounts?.Resource).toEqual({
+      'Fn::Sub': 'arn:$' + '{AWS::Partition}:iam::*:role/batch-iam-drift-audit',
+    });
+    expect(bySid.StoreReports?.Resource).toEqual({ 'Fn::Sub': '$' + '{ReportBucket.Arn}/reports/*' });
+    const bucket = template.Resources.ReportBucket?.Properties as Record<string, unknown>;
+    expect(JSON.stringify(bucket.BucketEncryption)).toContain('AES256');
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+  });
+
+  it('runs a Distributed Map over the listed accounts, catching a failed account, then aggregates', () => {
+    const machine = template.Resources.OrganizationStateMachine?.Properties as {
+      Definition: { States: Record<string, Record<string, unknown>> };
+      DefinitionSubstitutions: Record<string, unknown>;
+    };
+    const map = machine.Definition.States.AuditAccounts as {
+      ItemProcessor: { ProcessorConfig: unknown; States: { AuditAccount: { Catch: unknown[] } } };
+      MaxConcurrencyPath: string;
+    };
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(map.MaxConcurrencyPath).toBe('$.run.maxConcurrency');
+    expect(map.ItemProcessor.States.AuditAccount.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'AccountFailed' },
+    ]);
+    expect(machine.DefinitionSubstitutions).toEqual({
+      ListAccountsArn: { 'Fn::GetAtt': ['ListAccountsLambdaFunction', 'Arn'] },
+      AuditAccountArn: { 'Fn::GetAtt': ['AuditAccountLambdaFunction', 'Arn'] },
+      AggregateArn: { 'Fn::GetAtt': ['AggregateLambdaFunction', 'Arn'] },
+    });
+    expect(zipListing).toMatch(/dist\/organization\.mjs\n/);
+    for (const fn of ['ListAccountsLambdaFunction', 'AuditAccountLambdaFunction', 'AggregateLambdaFunction']) {
+      expect((template.Resources[fn] as unknown as { Condition: string }).Condition).toBe('OrganizationMode');
+    }
   });
 });
