@@ -302,13 +302,47 @@ const accountArgs = (values: Record<string, unknown>, credentials: CredentialArg
   };
 };
 
+/** Edit distance between two option names (insertions, deletions, substitutions). */
+const distance = (a: string, b: string): number => {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+};
+
+/** Node's parser messages, in words a user acts on: the closest known option for an unknown one. */
+const parseErrorMessage = (error: Error & { code?: string }): string => {
+  const unknown = /^Unknown option '(-{1,2})([^']+)'/.exec(error.message);
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+    const given = unknown[2] ?? '';
+    const [closest] = Object.keys(OPTIONS)
+      .map((name) => ({ name, d: distance(given, name) }))
+      .sort((a, b) => a.d - b.d);
+    const hint =
+      closest && closest.d <= Math.max(2, Math.floor(given.length / 3)) ? ` Did you mean --${closest.name}?` : '';
+    return `Unknown option ${unknown[1]}${given}.${hint} Run batch-iam-drift --help for the options.`;
+  }
+  const missingValue = /^Option '(?:-\w, )?--([\w-]+) <value>' argument missing/.exec(error.message);
+  if (missingValue) return `--${missingValue[1]} needs a value. Run batch-iam-drift --help for the options.`;
+  return `${error.message}. Run batch-iam-drift --help for the options.`;
+};
+
 /** Parses the command line; throws ConfigError with a message a user can act on. */
 export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest => {
   let parsed: { values: Record<string, string | string[] | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message}. Run batch-iam-drift --help for the options.`);
+    throw new ConfigError(parseErrorMessage(error as Error & { code?: string }));
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: 'help' };
@@ -370,7 +404,8 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
 
   const format = (values.format as string | undefined) ?? 'text';
   if (format !== 'text' && format !== 'json') throw new ConfigError(`--format must be text or json, not "${format}".`);
-  const failOn = (values['fail-on'] as string | undefined) ?? 'medium';
+  // Severities are names, not codes: HIGH and high are the same.
+  const failOn = ((values['fail-on'] as string | undefined) ?? 'medium').toLowerCase();
   if (!(SEVERITIES as readonly string[]).includes(failOn)) {
     throw new ConfigError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${failOn}".`);
   }

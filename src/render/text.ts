@@ -40,6 +40,9 @@ const SEVERITY_COLOUR: Record<Severity, keyof Palette> = {
   info: 'dim',
 };
 
+/** `1 role`, `2 roles`. */
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 const shortName = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
 
 /** One line that counts findings by severity, e.g. `1 critical, 2 high`. */
@@ -65,7 +68,7 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
   );
   const counts = severityCounts(report);
   lines.push(
-    `${summary.computeEnvironments} compute environments, ${summary.roles} roles audited, ${summary.findings} findings${counts ? `: ${counts}` : ''}${summary.waived ? ` (${summary.waived} waived)` : ''}`,
+    `${count(summary.computeEnvironments, 'compute environment')}, ${count(summary.roles, 'role')} audited, ${count(summary.findings, 'finding')}${counts ? `: ${counts}` : ''}${summary.waived ? ` (${summary.waived} waived)` : ''}`,
   );
   lines.push(colour.dim(`baseline: ${terminalSafe(report.baseline.source)}`));
   if (!report.complete) {
@@ -152,7 +155,7 @@ export const renderOrganizationText = (report: OrganizationReport, colour: Palet
     colour.bold(
       `${report.tool.name} ${report.tool.version}: organisation run over ${summary.accounts + report.errors.length} accounts`,
     ),
-    `${summary.accounts} accounts audited, ${summary.computeEnvironments} compute environments, ${summary.roles} roles, ${summary.findings} findings${counts ? `: ${counts}` : ''}`,
+    `${count(summary.accounts, 'account')} audited, ${count(summary.computeEnvironments, 'compute environment')}, ${count(summary.roles, 'role')}, ${count(summary.findings, 'finding')}${counts ? `: ${counts}` : ''}`,
   ];
   if (!report.complete) {
     const incomplete = report.accounts.filter((r) => !r.complete).length;

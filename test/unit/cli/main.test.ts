@@ -80,7 +80,13 @@ describe('runCli', () => {
   });
 
   it.each([
-    [['audit', '--bogus'], /Unknown option '--bogus'.*--help/],
+    [
+      ['audit', '--bogus'],
+      /^batch-iam-drift: Unknown option --bogus\. Run batch-iam-drift --help for the options\.\n$/,
+    ],
+    [['audit', '--region', 'eu-west-1'], /Unknown option --region\. Did you mean --regions\?/],
+    [['audit', '--fail-on', 'hgih'], /--fail-on must be one of critical, high, medium, low, info, not "hgih"/],
+    [['audit', '--regions'], /^batch-iam-drift: --regions needs a value\./],
     [['audit', '--regions', 'us-east-1,mars-1'], /"mars-1" is not an AWS region name/],
     [['audit', '--format', 'xml'], /--format must be text or json, not "xml"/],
     [['audit', '--fail-on', 'severe'], /--fail-on must be one of critical, high, medium, low, info/],
@@ -178,7 +184,9 @@ describe('runCli', () => {
   it.each([
     ['medium', 0],
     ['low', 1],
-  ])('with --fail-on %s exits %i for a low finding', async (failOn, code) => {
+    ['LOW', 1],
+    ['Medium', 0],
+  ])('with --fail-on %s exits %i for a low finding (severities in any case)', async (failOn, code) => {
     const c = capture();
     expect(await runCli(['audit', '--fail-on', failOn], c.io(), ports())).toBe(code);
     expect(c.out.join('')).toMatch(/LOW \(1\)/);

@@ -14,6 +14,19 @@ describe('renderText', () => {
     expect(text).toMatch(/affects: {3}ce-1/);
   });
 
+  it('counts in words that agree with the numbers', () => {
+    const one = reportOf([finding('high', 'only')], {
+      summary: {
+        computeEnvironments: 1,
+        roles: 1,
+        findings: 1,
+        bySeverity: { critical: 0, high: 1, medium: 0, low: 0, info: 0 },
+        waived: 0,
+      },
+    });
+    expect(renderText(one)).toContain('1 compute environment, 1 role audited, 1 finding: 1 high');
+  });
+
   it('says no drift only for a complete, clean audit', () => {
     expect(renderText(report([]))).toMatch(/No drift found\./);
   });
