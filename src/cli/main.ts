@@ -1,4 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { collectState, runAudit } from '../app/run-audit.js';
@@ -91,6 +93,8 @@ Options:
   --format text|json   output format (default: text)
   --output FILE        write the report (or the captured baseline) to FILE instead of standard output
   --fail-on SEVERITY   exit 1 when a finding is at or above it: ${SEVERITIES.join('|')} (default: medium)
+  --severity SEVERITY  list only findings at or above it in the text output (the others are counted;
+                       the JSON report and the exit code are unchanged)
   --publish TOPIC_ARN  also publish the alert the Lambda would send (findings at or above --fail-on)
   --connect-timeout S  seconds to connect to an AWS endpoint (default: 3)
   --request-timeout S  seconds for one AWS request to answer; retried like any failure (default: 30)
@@ -122,6 +126,38 @@ export interface AccountArgs {
   readonly concurrency: number;
 }
 
+/** `batch-iam-drift audit --help`. */
+export const AUDIT_HELP = `Usage: batch-iam-drift audit [options]
+
+Audits the IAM roles behind every AWS Batch compute environment (and job definition and EventBridge
+rule) in the regions, and reports each drift once with its severity, blast radius and fix.
+
+Options: --regions, --baseline, --format, --output, --fail-on, --severity, --publish, --profile,
+--role-arn, --external-id, --accounts, --ou, --exclude-accounts, --role-name, --concurrency,
+--iam-reads, --connect-timeout, --request-timeout, --quiet, --debug (batch-iam-drift --help explains each).
+
+Examples:
+  batch-iam-drift audit --regions us-east-1,eu-west-1
+  batch-iam-drift audit --regions all --baseline infra/baseline.yaml --fail-on high
+  batch-iam-drift audit --profile prod --format json --output report.json
+  batch-iam-drift audit --severity high                # list high and critical only; exit code unchanged
+  batch-iam-drift audit --accounts all --regions all --format json --output org-report.json
+`;
+
+/** `batch-iam-drift baseline --help`. */
+export const BASELINE_HELP = `Usage: batch-iam-drift baseline capture [--regions LIST|all] [--output FILE] [--profile NAME]
+       batch-iam-drift baseline validate FILE
+
+capture   records the live state of the roles the audit reads as a baseline file: review it (its
+          header lists what it accepts against the AWS defaults) and commit it
+validate  checks a baseline file; every problem is reported with its line
+
+Examples:
+  batch-iam-drift baseline capture --regions us-east-1,eu-west-1 --output infra/baseline.yaml
+  batch-iam-drift baseline validate infra/baseline.yaml
+  batch-iam-drift audit --regions us-east-1,eu-west-1 --baseline infra/baseline.yaml
+`;
+
 /** Parsed and validated `audit` options. */
 export interface AuditArgs {
   /** The regions, `all`, or undefined: the profile's region, looked up before the run. */
@@ -133,6 +169,8 @@ export interface AuditArgs {
   readonly format: 'text' | 'json';
   readonly output?: string | undefined;
   readonly failOn: Severity;
+  /** Text output lists only findings at or above this. */
+  readonly showFrom?: Severity | undefined;
   readonly quiet: boolean;
   readonly publish?: string | undefined;
   readonly timeouts: HttpTimeouts;
@@ -140,7 +178,7 @@ export interface AuditArgs {
 
 /** What the command line asks for. */
 export type CliRequest =
-  | { readonly command: 'help' }
+  | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version' }
   | { readonly command: 'audit'; readonly args: AuditArgs }
   | {
@@ -169,6 +207,7 @@ const OPTIONS = {
   format: { type: 'string' },
   output: { type: 'string' },
   'fail-on': { type: 'string' },
+  severity: { type: 'string' },
   publish: { type: 'string' },
   quiet: { type: 'boolean' },
   debug: { type: 'boolean' },
@@ -185,6 +224,7 @@ const ALLOWED: Record<'audit' | 'baseline capture' | 'baseline validate', readon
     'format',
     'output',
     'fail-on',
+    'severity',
     'publish',
     'quiet',
     'connect-timeout',
@@ -345,7 +385,13 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
     throw new ConfigError(parseErrorMessage(error as Error & { code?: string }));
   }
   const { values, positionals } = parsed;
-  if (values.help) return { command: 'help' };
+  if (values.help) {
+    const [topic] = positionals;
+    return {
+      command: 'help',
+      text: topic === 'audit' ? AUDIT_HELP : topic === 'baseline' ? BASELINE_HELP : USAGE,
+    };
+  }
   if (values.version) return { command: 'version' };
   const [first, second, ...rest] = positionals;
   if (first === undefined)
@@ -409,6 +455,10 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
   if (!(SEVERITIES as readonly string[]).includes(failOn)) {
     throw new ConfigError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${failOn}".`);
   }
+  const shown = (values.severity as string | undefined)?.toLowerCase();
+  if (shown !== undefined && !(SEVERITIES as readonly string[]).includes(shown)) {
+    throw new ConfigError(`--severity must be one of ${SEVERITIES.join(', ')}, not "${values.severity}".`);
+  }
   const publish = values.publish as string | undefined;
   if (publish !== undefined && !isTopicArn(publish)) {
     throw new ConfigError(`--publish "${publish}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME).`);
@@ -424,6 +474,7 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
       format,
       output,
       failOn: failOn as Severity,
+      showFrom: shown as Severity | undefined,
       quiet,
       publish,
       timeouts,
@@ -494,12 +545,22 @@ const setUp = async (
   return { regions: resolved, homeRegion, base, credentials: assumed };
 };
 
+/** Fails before any AWS call when the report could not be written where --output says. */
+const checkOutput = async (output: string | undefined): Promise<void> => {
+  if (!output) return;
+  try {
+    await access(dirname(resolve(output)), constants.W_OK);
+  } catch (error) {
+    throw new ConfigError(
+      `Cannot write ${output}: its directory ${dirname(resolve(output))} does not exist or is not writable.`,
+      { cause: error },
+    );
+  }
+};
+
 const audit = async (args: AuditArgs, io: CliIo, deps: CliDeps): Promise<number> => {
-  const progress = args.quiet
-    ? undefined
-    : (message: string) =>
-        io.stderr.write(`${message}
-`);
+  const progress = args.quiet ? undefined : (message: string) => io.stderr.write(`${message}\n`);
+  await checkOutput(args.output);
   const baseline: Baseline = args.baseline ? await loadBaselineFile(args.baseline) : AWS_DEFAULT_BASELINE;
   const setup = await setUp(args.regions, args.credentials, io, deps);
   if (args.organization) return auditOrganization(args, args.organization, setup, baseline, io, deps);
@@ -521,7 +582,10 @@ const audit = async (args: AuditArgs, io: CliIo, deps: CliDeps): Promise<number>
     return EXIT.incomplete;
   }
   const colour = args.format === 'text' && !args.output && io.stdout.isTTY === true && !io.env.NO_COLOR;
-  const text = args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderText(report, palette(colour));
+  const text =
+    args.format === 'json'
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : renderText(report, palette(colour), args.showFrom ? { minSeverity: args.showFrom } : {});
   await emit(io, text, args.output, progress);
   if (args.publish) {
     const published = await publish(args, [report], setup, io, deps, progress);
@@ -626,6 +690,7 @@ const capture = async (
   deps: CliDeps,
 ): Promise<number> => {
   const progress = request.quiet ? undefined : (message: string) => io.stderr.write(`${message}\n`);
+  await checkOutput(request.output);
   const setup = await setUp(request.regions, request.credentials, io, deps);
   const ports = deps.createPorts({
     homeRegion: setup.homeRegion,
@@ -682,7 +747,7 @@ export const runCli = async (argv: readonly string[], io: CliIo, deps: CliDeps):
     const request = parseCli(argv, io.env);
     switch (request.command) {
       case 'help':
-        io.stdout.write(USAGE);
+        io.stdout.write(request.text);
         return EXIT.ok;
       case 'version':
         io.stdout.write(`${TOOL.version}\n`);

@@ -90,7 +90,7 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
   const hidden = report.findings.filter((f) => !shown.includes(f.severity)).length;
   if (hidden > 0) {
     lines.push(
-      `${hidden} finding${hidden === 1 ? '' : 's'} below ${options.minSeverity} are listed in the JSON report only.`,
+      `${count(hidden, 'finding')} below ${options.minSeverity} ${hidden === 1 ? 'is' : 'are'} listed in the JSON report only.`,
     );
   }
   for (const severity of shown) {
@@ -104,7 +104,13 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
       lines.push(`    expected:  ${terminalSafe(finding.expected)}`);
       lines.push(`    actual:    ${terminalSafe(finding.actual)}`);
       const names = (arns: readonly string[]) => arns.map((arn) => terminalSafe(shortName(arn))).join(', ');
-      lines.push(`    affects:   ${names(finding.computeEnvironments) || '-'}`);
+      // A job or EventBridge role reaches no compute environment itself: say what it is used by.
+      const usedBy =
+        names(finding.computeEnvironments) ||
+        (finding.jobDefinitions.length || finding.eventRules.length
+          ? 'no compute environment directly; used by the job definitions and rules below'
+          : 'no compute environment in the audited regions');
+      lines.push(`    affects:   ${usedBy}`);
       if (finding.jobQueues.length) lines.push(`    queues:    ${names(finding.jobQueues)}`);
       if (finding.jobDefinitions.length) lines.push(`    job defs:  ${names(finding.jobDefinitions)}`);
       if (finding.eventRules.length) lines.push(`    rules:     ${names(finding.eventRules)}`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AlertPublisher } from '../../../src/aws/sns-publisher.js';
-import { type CliDeps, runCli, USAGE } from '../../../src/cli/main.js';
+import { AUDIT_HELP, BASELINE_HELP, type CliDeps, runCli, USAGE } from '../../../src/cli/main.js';
 import { ConfigError } from '../../../src/errors.js';
 import type { AuditPorts } from '../../../src/ports.js';
 import { type Alert, buildAlert } from '../../../src/render/alert.js';
@@ -170,6 +170,46 @@ describe('runCli', () => {
     };
     expect(await runCli(['audit'], c.io(), broken)).toBe(2);
     expect(c.err.join('')).toBe('batch-iam-drift: No AWS credentials found. Set AWS_PROFILE.\n');
+  });
+
+  it("prints each command's help with examples", async () => {
+    for (const [argv, text] of [
+      [['audit', '--help'], AUDIT_HELP],
+      [['baseline', '--help'], BASELINE_HELP],
+      [['baseline', 'capture', '--help'], BASELINE_HELP],
+    ] as const) {
+      const c = capture();
+      expect(await runCli([...argv], c.io(), ports())).toBe(0);
+      expect(c.out.join('')).toBe(text);
+    }
+    expect(AUDIT_HELP).toMatch(/Examples:\n {2}batch-iam-drift audit --regions/);
+  });
+
+  it('lists only the findings at or above --severity, without changing the exit code', async () => {
+    const all = capture();
+    const code = await runCli(['audit', '--fail-on', 'low'], all.io(), ports());
+    const some = capture();
+    expect(await runCli(['audit', '--fail-on', 'low', '--severity', 'HIGH'], some.io(), ports())).toBe(code);
+    expect(all.out.join('')).toMatch(/LOW \(1\)/);
+    expect(some.out.join('')).not.toMatch(/LOW \(1\)/);
+    expect(some.out.join('')).toMatch(/\d+ findings? below high (is|are) listed in the JSON report only/);
+  });
+
+  it('refuses an --output it could not write before reading anything from AWS', async () => {
+    let created = 0;
+    const deps: CliDeps = {
+      ...ports(),
+      createPorts: (...args) => {
+        created++;
+        return ports().createPorts(...args);
+      },
+    };
+    const c = capture();
+    expect(await runCli(['audit', '--output', '/nonexistent/dir/report.json'], c.io(), deps)).toBe(2);
+    expect(c.err.join('')).toMatch(
+      /Cannot write \/nonexistent\/dir\/report\.json: its directory \/nonexistent\/dir does not exist/,
+    );
+    expect(created).toBe(0);
   });
 
   it('prints help and the version', async () => {

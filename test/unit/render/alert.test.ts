@@ -20,7 +20,7 @@ describe('buildAlert', () => {
     expect(alert.subject).toBe('[batch-iam-drift] 1 critical, 1 high in 123456789012');
     expect(m.email).toBe(m.default);
     expect(m.email).toMatch(/CRITICAL \(1\)[\s\S]*HIGH \(1\)/);
-    expect(m.email).toMatch(/1 finding below medium are listed in the JSON report only/);
+    expect(m.email).toMatch(/1 finding below medium is listed in the JSON report only/);
     expect(m.email).not.toMatch(/LOW \(1\)/);
     expect(JSON.parse(m.sqs)).toEqual(report);
     expect(m.lambda).toBe(m.sqs);

@@ -27,6 +27,21 @@ describe('renderText', () => {
     expect(renderText(one)).toContain('1 compute environment, 1 role audited, 1 finding: 1 high');
   });
 
+  it('says what a role reaches when no compute environment uses it', () => {
+    const jobRole = {
+      ...finding('high', 'job role'),
+      computeEnvironments: [],
+      jobDefinitions: ['arn:aws:batch:us-east-1:123456789012:job-definition/etl:3'],
+    };
+    const text = renderText(report([jobRole]));
+    expect(text).toMatch(
+      /affects: {3}no compute environment directly; used by the job definitions and rules below\n {4}job defs: {2}etl:3/,
+    );
+    expect(renderText(report([{ ...jobRole, jobDefinitions: [] }]))).toMatch(
+      /affects: {3}no compute environment in the audited regions/,
+    );
+  });
+
   it('says no drift only for a complete, clean audit', () => {
     expect(renderText(report([]))).toMatch(/No drift found\./);
   });
