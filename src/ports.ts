@@ -30,6 +30,11 @@ export interface EventTargetFinder {
 export interface IamReadRequest {
   readonly roleNames: readonly string[];
   readonly instanceProfileNames: readonly string[];
+  /**
+   * What this run already read (a follow-up read, for roles found later): nothing in it is read
+   * again, and the answer holds only what was read now. A follow-up read is always entity by entity.
+   */
+  readonly known?: IamSnapshot;
 }
 
 /**

@@ -51,6 +51,13 @@ const selectComputeEnvironments = (
   return selected;
 };
 
+/** Two reads of one run put together (the second never holds what the first does). */
+const mergeSnapshots = (first: IamSnapshot, second: IamSnapshot): IamSnapshot => ({
+  roles: new Map([...first.roles, ...second.roles]),
+  instanceProfiles: new Map([...first.instanceProfiles, ...second.instanceProfiles]),
+  managedPolicies: new Map([...first.managedPolicies, ...second.managedPolicies]),
+});
+
 /** The regions asked for, with `all` resolved to the account's enabled regions; failing that, the run cannot start. */
 const resolveRegions = async (ports: AuditPorts, options: Omit<AuditOptions, 'now'>): Promise<readonly string[]> => {
   if (options.regions !== 'all') return options.regions;
@@ -113,17 +120,10 @@ export const collectState = async (ports: AuditPorts, options: Omit<AuditOptions
         listing('batch:DescribeJobQueues', region, () => ports.batch.listJobQueues(region, options.signal)),
         listing('batch:DescribeJobDefinitions', region, () => ports.batch.listJobDefinitions(region, options.signal)),
       ]);
-      const eventTargets = await listing('events:ListRuleNamesByTarget', region, () =>
-        ports.events.targetsFor(
-          region,
-          jobQueues.map((q) => q.arn),
-          options.signal,
-        ),
-      );
       progress(
-        `${region}: ${count(computeEnvironments.length, 'compute environment')}, ${count(jobQueues.length, 'job queue')}, ${count(jobDefinitions.length, 'job definition')}, ${count(eventTargets.length, 'EventBridge target')}`,
+        `${region}: ${count(computeEnvironments.length, 'compute environment')}, ${count(jobQueues.length, 'job queue')}, ${count(jobDefinitions.length, 'job definition')}`,
       );
-      return { computeEnvironments, jobQueues, jobDefinitions, eventTargets };
+      return { region, computeEnvironments, jobQueues, jobDefinitions };
     }),
   );
   const computeEnvironments = selectComputeEnvironments(
@@ -133,31 +133,59 @@ export const collectState = async (ports: AuditPorts, options: Omit<AuditOptions
   );
   // On demand, an audit of named compute environments leaves job definitions and EventBridge rules out.
   const wholeAccount = options.computeEnvironments === undefined;
+  // The EventBridge lookups run while IAM is read: only the roles of the targets they find wait for them.
+  const eventTargets = wholeAccount
+    ? Promise.all(
+        perRegion.map(async ({ region, jobQueues }) => {
+          const found = await listing('events:ListRuleNamesByTarget', region, () =>
+            ports.events.targetsFor(
+              region,
+              jobQueues.map((q) => q.arn),
+              options.signal,
+            ),
+          );
+          progress(`${region}: ${count(found.length, 'EventBridge target')}`);
+          return found;
+        }),
+      ).then((lists) => lists.flat())
+    : Promise.resolve([]);
   const inventory = {
     computeEnvironments,
     jobQueues: perRegion.flatMap((r) => r.jobQueues),
     jobDefinitions: wholeAccount ? perRegion.flatMap((r) => r.jobDefinitions) : [],
-    eventTargets: wholeAccount ? perRegion.flatMap((r) => r.eventTargets) : [],
   };
-
-  const plan = planReferences(inventory, {
+  const scope = {
     serviceLinkedRoleName: options.baseline.serviceLinkedRole.name,
     account: identity.account,
     partition: identity.partition,
-  });
+  };
+  const firstPlan = planReferences({ ...inventory, eventTargets: [] }, scope);
   const accountRoles = computeEnvironments.some((ce) => ce.resourceType === 'SPOT')
     ? options.baseline.spotServiceLinkedRoles.map((r) => r.name)
     : [];
   progress(
-    `Reading ${count(plan.roles.size, 'referenced role')} and ${count(plan.instanceProfiles.size, 'instance profile')} from IAM`,
+    `Reading ${count(firstPlan.roles.size, 'referenced role')} and ${count(firstPlan.instanceProfiles.size, 'instance profile')} from IAM`,
   );
-  const snapshot = await ports.iam.read(
-    {
-      roleNames: [...[...plan.roles.values()].map((r) => r.name), ...accountRoles],
-      instanceProfileNames: [...plan.instanceProfiles.values()].map((p) => p.name),
-    },
-    options.signal,
-  );
+  const [targets, first] = await Promise.all([
+    eventTargets,
+    ports.iam.read(
+      {
+        roleNames: [...[...firstPlan.roles.values()].map((r) => r.name), ...accountRoles],
+        instanceProfileNames: [...firstPlan.instanceProfiles.values()].map((p) => p.name),
+      },
+      options.signal,
+    ),
+  ]);
+  const plan = planReferences({ ...inventory, eventTargets: targets }, scope);
+  // Roles only EventBridge targets use: read now, without reading again anything read above.
+  const later = [...plan.roles].filter(([key]) => !first.roles.has(key)).map(([, entry]) => entry.name);
+  const snapshot: IamSnapshot =
+    later.length === 0
+      ? first
+      : mergeSnapshots(
+          first,
+          await ports.iam.read({ roleNames: later, instanceProfileNames: [], known: first }, options.signal),
+        );
   addProfileRoles(plan, snapshot.instanceProfiles);
   errors.push(...snapshotErrors(snapshot));
   return { identity, regions, computeEnvironments, plan, snapshot, errors };

@@ -10,7 +10,7 @@ import { decodePolicyDocument } from '../domain/policy.js';
 import type { IamReadRequest, IamStateReader } from '../ports.js';
 import { abortable, untilAborted } from './abort.js';
 import { awsErrorCode, EmptyResponse } from './errors.js';
-import { createIamReads, createPerRoleIamReader } from './iam-reader.js';
+import { createIamReads, createPerRoleIamReader, readEntities } from './iam-reader.js';
 
 /** IAM actions the bulk reader calls besides the per-entity reads it falls back on. */
 export const BULK_READER_PERMISSIONS = ['iam:GetAccountAuthorizationDetails', 'iam:GetAccountSummary'] as const;
@@ -74,6 +74,8 @@ const toRoleState = (detail: RoleDetail, name: string): RoleState => ({
 export const createBulkIamReader = (iam: IAMClient, options: BulkReaderOptions = {}): IamStateReader => ({
   async read(request: IamReadRequest, signal?: AbortSignal): Promise<IamSnapshot> {
     const reads = createIamReads(iam, options.concurrency ?? 4, signal);
+    // A follow-up read (a few roles found later in the run) never reads the whole account again.
+    if (request.known) return readEntities(reads, request);
     const wantedRoles = new Map(request.roleNames.map((n) => [n.toLowerCase(), n]));
     const wantedProfiles = new Map(request.instanceProfileNames.map((n) => [n.toLowerCase(), n]));
     const roleDetails = new Map<string, RoleDetail>();
@@ -202,6 +204,7 @@ export const createAdaptiveIamReader = (iam: IAMClient, options: BulkReaderOptio
   const bulk = createBulkIamReader(iam, options);
   return {
     async read(request, signal) {
+      if (request.known) return perRole.read(request, signal);
       let summary: Partial<Record<string, number>> | undefined;
       try {
         const out = await untilAborted(

@@ -250,38 +250,49 @@ export const createIamReads = (iam: IAMClient, concurrency: number, signal?: Abo
 };
 
 /**
+ * Reads the requested profiles, the roles asked for and those inside the profiles, then every managed
+ * policy they attach (or use as a boundary), each once, entity by entity; whatever `request.known`
+ * holds is not read again and is left out of the answer.
+ */
+export const readEntities = async (reads: IamReads, request: IamReadRequest): Promise<IamSnapshot> => {
+  const known = request.known;
+  const byKey = (names: readonly string[]): Map<string, string> =>
+    new Map(names.map((name) => [name.toLowerCase(), name]));
+
+  const profileNames = byKey(request.instanceProfileNames);
+  for (const key of known?.instanceProfiles.keys() ?? []) profileNames.delete(key);
+  const profiles = new Map(
+    await Promise.all([...profileNames].map(async ([key, name]) => [key, await reads.readProfile(name)] as const)),
+  );
+  const roleNames = byKey(request.roleNames);
+  for (const read of profiles.values()) {
+    if (read.status !== 'found') continue;
+    for (const name of read.value.roleNames)
+      if (!roleNames.has(name.toLowerCase())) roleNames.set(name.toLowerCase(), name);
+  }
+  for (const key of known?.roles.keys() ?? []) roleNames.delete(key);
+  const roles = new Map(
+    await Promise.all([...roleNames].map(async ([key, name]) => [key, await reads.readRole(name)] as const)),
+  );
+  const policyArns = new Set<string>();
+  for (const read of roles.values()) {
+    if (read.status !== 'found') continue;
+    for (const policy of read.value.attachedPolicies) policyArns.add(policy.arn);
+    if (read.value.permissionsBoundaryArn) policyArns.add(read.value.permissionsBoundaryArn);
+  }
+  for (const arn of known?.managedPolicies.keys() ?? []) policyArns.delete(arn);
+  const managedPolicies = new Map(
+    await Promise.all([...policyArns].map(async (arn) => [arn, await reads.readPolicy(arn)] as const)),
+  );
+  return { roles, instanceProfiles: profiles, managedPolicies };
+};
+
+/**
  * Reads IAM entity by entity (GetInstanceProfile, GetRole, list and get policies). Each distinct
  * profile, role and managed policy (attached, or a permissions boundary) is read once per `read` call
  * however often it is requested, with its default version's document.
  */
 export const createPerRoleIamReader = (iam: IAMClient, options: PerRoleReaderOptions = {}): IamStateReader => ({
-  async read(request: IamReadRequest, signal?: AbortSignal): Promise<IamSnapshot> {
-    const { readProfile, readRole, readPolicy } = createIamReads(iam, options.concurrency ?? 4, signal);
-    const byKey = (names: readonly string[]): Map<string, string> =>
-      new Map(names.map((name) => [name.toLowerCase(), name]));
-
-    const profileNames = byKey(request.instanceProfileNames);
-    const profiles = new Map(
-      await Promise.all([...profileNames].map(async ([key, name]) => [key, await readProfile(name)] as const)),
-    );
-    const roleNames = byKey(request.roleNames);
-    for (const read of profiles.values()) {
-      if (read.status !== 'found') continue;
-      for (const name of read.value.roleNames)
-        if (!roleNames.has(name.toLowerCase())) roleNames.set(name.toLowerCase(), name);
-    }
-    const roles = new Map(
-      await Promise.all([...roleNames].map(async ([key, name]) => [key, await readRole(name)] as const)),
-    );
-    const policyArns = new Set<string>();
-    for (const read of roles.values()) {
-      if (read.status !== 'found') continue;
-      for (const policy of read.value.attachedPolicies) policyArns.add(policy.arn);
-      if (read.value.permissionsBoundaryArn) policyArns.add(read.value.permissionsBoundaryArn);
-    }
-    const managedPolicies = new Map(
-      await Promise.all([...policyArns].map(async (arn) => [arn, await readPolicy(arn)] as const)),
-    );
-    return { roles, instanceProfiles: profiles, managedPolicies };
-  },
+  read: (request: IamReadRequest, signal?: AbortSignal): Promise<IamSnapshot> =>
+    readEntities(createIamReads(iam, options.concurrency ?? 4, signal), request),
 });

@@ -47,6 +47,54 @@ describe('runAudit', () => {
     expect(reportSchemaErrors(report)).toEqual([]);
   });
 
+  it('reads IAM while the EventBridge lookups run, then only the roles the targets add, nothing twice', async () => {
+    const requests: IamReadRequest[] = [];
+    const base = fakePorts({ 'us-east-1': [ce('a')] }, documented(), requests);
+    const queue = 'arn:aws:batch:us-east-1:123456789012:job-queue/nightly';
+    let iamStarted: () => void = () => undefined;
+    const iamHasStarted = new Promise<void>((resolve) => {
+      iamStarted = resolve;
+    });
+    const report = await runAudit(
+      {
+        ...base,
+        batch: {
+          ...base.batch,
+          listJobQueues: async () => [
+            { arn: queue, name: 'nightly', region: 'us-east-1', computeEnvironmentArns: [ce('a').arn] },
+          ],
+        },
+        // The lookups answer only once IAM reading has begun: run one after the other, this would never end.
+        events: {
+          targetsFor: async () => {
+            await iamHasStarted;
+            return [
+              {
+                ruleArn: 'arn:aws:events:us-east-1:123456789012:rule/nightly',
+                ruleName: 'nightly',
+                region: 'us-east-1',
+                jobQueueArn: queue,
+                roleArn: 'arn:aws:iam::123456789012:role/events-submit',
+              },
+            ];
+          },
+        },
+        iam: {
+          read: async (request, signal) => {
+            iamStarted();
+            return base.iam.read(request, signal);
+          },
+        },
+      },
+      { regions: ['us-east-1'], baseline: AWS_DEFAULT_BASELINE },
+    );
+    expect(requests.map((r) => [r.roleNames, r.instanceProfileNames, r.known !== undefined])).toEqual([
+      [['AWSBatchServiceRole'], ['ecsInstanceRole'], false],
+      [['events-submit'], [], true],
+    ]);
+    expect(report.complete).toBe(true);
+  });
+
   it('goes on when a region cannot be listed, and marks the report incomplete', async () => {
     const denied = Object.assign(new Error('User is not authorized to perform batch:DescribeComputeEnvironments'), {
       name: 'AccessDeniedException',

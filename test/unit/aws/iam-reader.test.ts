@@ -42,6 +42,33 @@ describe('createPerRoleIamReader', () => {
     iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
   });
 
+  it('reads nothing a follow-up request already knows, and answers with what it read now', async () => {
+    iamMock.on(GetRoleCommand, { RoleName: 'events-submit' }).resolves(roleOutput('events-submit'));
+    iamMock.on(ListAttachedRolePoliciesCommand).resolves({
+      AttachedPolicies: [
+        { PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/shared`, PolicyName: 'shared' },
+        { PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/own`, PolicyName: 'own' },
+      ],
+    });
+    iamMock.on(GetPolicyCommand).resolves({ Policy: { PolicyName: 'own', DefaultVersionId: 'v1' } });
+    iamMock.on(GetPolicyVersionCommand).resolves({ PolicyVersion: { Document: encoded({ Statement: [] }) } });
+    const known = {
+      roles: new Map([['ecsinstancerole', { status: 'missing' as const }]]),
+      instanceProfiles: new Map(),
+      managedPolicies: new Map([[`arn:aws:iam::${ACCOUNT}:policy/shared`, { status: 'missing' as const }]]),
+    };
+    const snapshot = await createPerRoleIamReader(new IAMClient({})).read({
+      roleNames: ['events-submit', 'ecsInstanceRole'],
+      instanceProfileNames: [],
+      known,
+    });
+    expect([...snapshot.roles.keys()]).toEqual(['events-submit']);
+    expect([...snapshot.managedPolicies.keys()]).toEqual([`arn:aws:iam::${ACCOUNT}:policy/own`]);
+    expect(iamMock).toHaveReceivedCommandTimes(GetRoleCommand, 1);
+    expect(iamMock).toHaveReceivedCommandWith(GetPolicyCommand, { PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/own` });
+    expect(iamMock).toHaveReceivedCommandTimes(GetPolicyCommand, 1);
+  });
+
   it('reads a role with every page of its policies and URL-decodes its documents', async () => {
     // Prepare
     iamMock.on(GetRoleCommand, { RoleName: 'ecsInstanceRole' }).resolves(roleOutput('ecsInstanceRole', '/batch/'));
