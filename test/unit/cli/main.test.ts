@@ -262,7 +262,7 @@ describe('runCli', () => {
     expect(reportSchemaErrors(report)).toEqual([]);
     expect(report.findings[0].rule).toBe('managed-policy-unexpected');
     expect(c.err.join('')).toMatch(
-      /us-east-1: 1 compute environment, 0 job queues, 0 job definitions\n[^]*us-east-1: 0 EventBridge targets\n/,
+      /us-east-1: 1 compute environment, 0 job queues, 0 job definitions\n[\s\S]*us-east-1: 0 EventBridge targets\n/,
     );
   });
 
