@@ -1,3 +1,4 @@
+import type { FindingState, StateWrite } from './domain/lifecycle.js';
 import type { ComputeEnvironment, EventTarget, IamSnapshot, JobDefinition, JobQueue } from './domain/model.js';
 
 /** Who the credentials belong to. */
@@ -87,6 +88,43 @@ export type CredentialProvider = () => Promise<{
 export interface ReportStore {
   /** How people find an object: `s3://bucket/key`. */
   location(key: string): string;
-  put(key: string, text: string, signal?: AbortSignal): Promise<void>;
+  /** Stores one object; `contentType` defaults to JSON. */
+  put(key: string, text: string, signal?: AbortSignal, contentType?: string): Promise<void>;
   get(key: string, signal?: AbortSignal): Promise<string>;
+}
+
+/** What one write of the lifecycle state did. */
+export interface StateWriteOutcome {
+  readonly written: number;
+  /** Writes not made because another run changed an item since it was read: re-read and try again. */
+  readonly conflicts: readonly StateWrite[];
+  /** Writes that failed for another reason (access denied, throttled past the retries, ...). */
+  readonly failures: readonly { readonly write: StateWrite; readonly code: string; readonly message: string }[];
+}
+
+/** Keeps each finding's lifecycle across runs (a DynamoDB table when deployed). */
+export interface FindingStateStore {
+  /** How reports and errors name the store, e.g. `dynamodb:TABLE`. */
+  readonly location: string;
+  /** Calls made so far, for the benchmark and the docs' cost figures. */
+  readonly calls: { query: number; transactWrite: number };
+  /** Every item of one account, every page. */
+  load(account: string, signal?: AbortSignal): Promise<FindingState[]>;
+  /** Writes items, each only if it still has the version it was read with; never throws for one item. */
+  write(writes: readonly StateWrite[], signal?: AbortSignal): Promise<StateWriteOutcome>;
+}
+
+/** A Security Hub finding in the AWS Security Finding Format, as {@link FindingsHub} imports it. */
+export type AsffFinding = Readonly<Record<string, unknown>> & { readonly Id: string };
+
+/** Sends findings to AWS Security Hub. */
+export interface FindingsHub {
+  /** Imports findings in batches of 100; a finding Security Hub refuses is in `failed`, never thrown. */
+  import(
+    findings: readonly AsffFinding[],
+    signal?: AbortSignal,
+  ): Promise<{
+    readonly imported: number;
+    readonly failed: readonly { readonly id: string; readonly code: string; readonly message: string }[];
+  }>;
 }

@@ -1,9 +1,11 @@
 import { BatchClient } from '@aws-sdk/client-batch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { CredentialProvider } from '../ports.js';
@@ -54,8 +56,22 @@ export const createSnsClient = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS
  * An S3 client for reading the baseline. The bucket may live in another region than the audit's
  * first: S3 answers with a redirect, which the client follows.
  */
-export const createS3Client = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS): S3Client =>
-  new S3Client({ region, maxAttempts: 5, followRegionRedirects: true, ...http(timeouts) });
+export const createS3Client = (region: string, timeouts = DEFAULT_HTTP_TIMEOUTS, who?: ClientAuth): S3Client =>
+  new S3Client({ region, maxAttempts: 5, followRegionRedirects: true, ...http(timeouts), ...auth(who) });
+
+/** A DynamoDB client for the state table; adaptive retries, as overlapping runs and on-demand tables throttle. */
+export const createDynamoClient = (
+  region: string,
+  timeouts = DEFAULT_HTTP_TIMEOUTS,
+  who?: ClientAuth,
+): DynamoDBClient => new DynamoDBClient({ region, ...RETRY, ...http(timeouts), ...auth(who) });
+
+/** A Security Hub client for the region findings are imported into. */
+export const createSecurityHubClient = (
+  region: string,
+  timeouts = DEFAULT_HTTP_TIMEOUTS,
+  who?: ClientAuth,
+): SecurityHubClient => new SecurityHubClient({ region, ...RETRY, ...http(timeouts), ...auth(who) });
 
 /** An EventBridge client for one region. */
 export const createEventBridgeClient = (

@@ -10,9 +10,9 @@ export const REPORT_WRITER_PERMISSIONS = ['s3:PutObject'] as const;
 /** Keeps reports as JSON objects in one bucket. */
 export const createS3ReportStore = (s3: S3Client, bucket: string): ReportStore => ({
   location: (key) => `s3://${bucket}/${key}`,
-  async put(key, text, signal) {
+  async put(key, text, signal, contentType = 'application/json') {
     await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: 'application/json' }),
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),
       signal ? { abortSignal: signal } : {},
     );
   },

@@ -74,12 +74,16 @@ export interface Finding {
   readonly actual: string;
   /** How to fix it; an AWS CLI command where one exists. */
   readonly remediation: string;
+  /** With a state table: `new` when first seen (or seen again after it was resolved) this run, else `ongoing`. */
+  readonly status?: 'new' | 'ongoing';
+  /** With a state table: when a run first saw it (ISO 8601). */
+  readonly firstSeen?: string;
 }
 
 /** A finding before its id is computed and its dependents merged and sorted into the blast radius. */
 export type FindingDraft = Omit<
   Finding,
-  'id' | 'computeEnvironments' | 'jobQueues' | 'jobDefinitions' | 'eventRules' | 'related'
+  'id' | 'computeEnvironments' | 'jobQueues' | 'jobDefinitions' | 'eventRules' | 'related' | 'status' | 'firstSeen'
 > & {
   readonly dependents: Iterable<Dependent>;
   readonly related?: readonly string[];

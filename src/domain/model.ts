@@ -158,7 +158,10 @@ export interface AuditError {
       | 'job-queue'
       | 'job-definition'
       | 'event-rule'
-      | 'baseline';
+      | 'baseline'
+      | 'state'
+      | 'report-store'
+      | 'security-hub';
     readonly name: string;
   };
   /** The AWS error code or name, e.g. `AccessDenied`, `Throttling`, `TimeoutError`. */

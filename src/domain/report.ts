@@ -1,5 +1,6 @@
 import type { Waiver } from './baseline.js';
 import type { Finding } from './finding.js';
+import type { ReportLifecycle } from './lifecycle.js';
 import { type AuditError, type IamSnapshot, SEVERITIES, type Severity } from './model.js';
 import type { WaivedFinding } from './waivers.js';
 
@@ -28,6 +29,10 @@ export interface Report {
   /** Waivers that expire within 14 days. */
   readonly waiversExpiringSoon: readonly Waiver[];
   readonly errors: readonly AuditError[];
+  /** With a state table: the run's id, what changed since the last run, and where the report is kept. */
+  readonly lifecycle?: ReportLifecycle;
+  /** Where this report is kept (`s3://bucket/reports/ACCOUNT/YYYY/MM/DD/RUN.json`), when reports are kept. */
+  readonly reportLocation?: string;
   /** What a reader must know that is neither a finding nor a read error (nothing audited). Absent when empty. */
   readonly warnings?: readonly ReportWarning[];
   /** Set only in an alert that had to leave the least severe findings out to fit the SNS size limit. */

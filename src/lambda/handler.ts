@@ -5,14 +5,27 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import {
+  commitLifecycle,
+  idsOf,
+  type LifecycleOptions,
+  newRunId,
+  reportKeys,
+  type TrackedRun,
+  trackFindings,
+} from '../app/lifecycle.js';
 import { runAudit } from '../app/run-audit.js';
 import type { AlertPublisher } from '../aws/sns-publisher.js';
 import type { Baseline } from '../domain/baseline.js';
-import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
+import { type Announcement, announce, isDigestDay } from '../domain/lifecycle.js';
+import { type AuditError, atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import { type Report, unauditedReport } from '../domain/report.js';
+import { awsErrorCode, cleanMessage } from '../error-codes.js';
 import { BatchIamDriftError } from '../errors.js';
-import type { AuditPorts } from '../ports.js';
-import { alertBytes, buildAlert } from '../render/alert.js';
+import type { AuditPorts, FindingStateStore, FindingsHub, ReportStore } from '../ports.js';
+import { type Alert, alertBytes, buildAlert } from '../render/alert.js';
+import { asffId, changesToImport, toAsff } from '../render/asff.js';
+import { renderText } from '../render/text.js';
 import { TOOL } from '../version.js';
 import type { LambdaConfig } from './config.js';
 import { parseEvent } from './event.js';
@@ -34,6 +47,15 @@ export interface AuditSummary {
   readonly messageId?: string;
   readonly messageBytes: number;
   readonly omittedFindings: number;
+  /** With a state table: the run's id and what changed. */
+  readonly runId?: string;
+  readonly changes?: { readonly new: number; readonly ongoing: number; readonly resolved: number };
+  /** Where the report is kept, when reports are kept. */
+  readonly reportLocation?: string;
+  /** On demand: the report itself, when it fits the Lambda response limit (else read it at `reportLocation`). */
+  readonly report?: Report;
+  /** On demand: why the report is not in the response. */
+  readonly reportOmittedBecause?: string;
 }
 
 /** Everything the handler uses, built once per container by `main.ts` (tests build their own). */
@@ -45,7 +67,28 @@ export interface HandlerDeps {
   readonly loadBaseline: () => Promise<Baseline>;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The finding lifecycle (`STATE_TABLE`). */
+  readonly stateStore?: FindingStateStore;
+  /** Where every run's report is kept (`REPORT_BUCKET`). */
+  readonly reportStore?: ReportStore;
+  /** AWS Security Hub (`SECURITY_HUB=true`). */
+  readonly findingsHub?: FindingsHub;
 }
+
+/**
+ * The most an on-demand response carries inline: Lambda's synchronous response limit is 6 MB, and the
+ * summary around the report needs room.
+ */
+export const MAX_INLINE_REPORT_BYTES = 5_500_000;
+
+/** Adds errors met after the audit (storing, importing, writing state): the report is then incomplete. */
+const withErrors = (report: Report, errors: readonly AuditError[]): Report =>
+  errors.length === 0 ? report : { ...report, complete: false, errors: [...report.errors, ...errors] };
+
+const describe = (error: unknown) => ({
+  code: awsErrorCode(error as Error),
+  message: cleanMessage((error as Error).message ?? String(error)).slice(0, 4000),
+});
 
 /** Raised into the audit's signal when the function is about to time out. */
 export class DeadlineError extends BatchIamDriftError {
@@ -70,6 +113,29 @@ const METRIC_NAMES: Record<Severity, string> = {
   medium: 'FindingsMedium',
   low: 'FindingsLow',
   info: 'FindingsInfo',
+};
+
+/**
+ * The alert of a `changes` run: only the new, reopened and raised findings at or above the threshold
+ * (every open one on the digest day), the fixed ones, and expiring waivers; the ongoing ones counted.
+ */
+const changesAlert = (report: Report, announcement: Announcement, minSeverity: Severity): Alert => {
+  const listed = announcement.digest
+    ? report.findings
+    : report.findings.filter((f) => announcement.findingIds.has(f.id));
+  const ongoing = report.findings.filter(
+    (f) => atOrAbove(f.severity, minSeverity) && !announcement.findingIds.has(f.id),
+  ).length;
+  const notes =
+    !announcement.digest && ongoing > 0
+      ? [
+          `${ongoing} ongoing finding${ongoing === 1 ? '' : 's'} at or above ${minSeverity} ${ongoing === 1 ? 'is' : 'are'} not repeated here (the weekly digest lists every open finding; the report has them all).`,
+        ]
+      : [];
+  return buildAlert(
+    { ...report, findings: listed },
+    { minSeverity, kind: announcement.digest ? 'digest' : 'changes', notes },
+  );
 };
 
 /**
@@ -194,20 +260,159 @@ export const createHandler = (deps: HandlerDeps) => {
     metrics.addMetric('AuditDuration', MetricUnit.Milliseconds, Date.now() - started);
     for (const error of report.errors) logger.warn('could not read', { ...error });
 
-    const alert = buildAlert(report, { minSeverity: request.minSeverity });
-    const skip = request.dryRun ? 'dryRun' : shouldPublish(report, config, request.minSeverity);
+    const runId = newRunId(new Date(report.startedAt), context.awsRequestId?.replace(/-/g, '').slice(0, 8));
+    const lifecycle: LifecycleOptions | undefined = deps.stateStore
+      ? {
+          store: deps.stateStore,
+          runId,
+          wholeAccount: request.computeEnvironments === undefined,
+          retentionDays: config.retentionDays,
+          now: () => new Date(),
+        }
+      : undefined;
+    const tracked: TrackedRun = lifecycle ? await trackFindings(report, lifecycle) : { report };
+    report = tracked.report;
+    const write = !request.dryRun;
+
+    // Security Hub hears of changes before the alert goes out, so that a refused finding is in the alert.
+    let importedToHub = new Set<string>();
+    if (deps.findingsHub && tracked.reconciled && write) {
+      const changes = changesToImport(tracked.reconciled.changes);
+      const byId = new Map(report.findings.map((f) => [f.id, f]));
+      const partition = context.invokedFunctionArn?.split(':')[1] || 'aws';
+      const asff = changes.map((c) =>
+        toAsff(c, byId.get(c.state.id), {
+          account: report.account,
+          partition,
+          region: config.homeRegion,
+          version: TOOL.version,
+          now: new Date(),
+        }),
+      );
+      const out = await deps.findingsHub.import(asff);
+      const failed = new Set(out.failed.map((f) => f.id));
+      importedToHub = new Set(changes.map((c) => c.state.id).filter((id) => !failed.has(asffId(report.account, id))));
+      metrics.addMetric('SecurityHubImportFailures', MetricUnit.Count, out.failed.length);
+      report = withErrors(
+        report,
+        out.failed.map((f) => ({
+          operation: 'securityhub:BatchImportFindings',
+          resource: { type: 'security-hub', name: f.id },
+          code: f.code,
+          message: f.message,
+        })),
+      );
+    }
+
+    // The dated report is stored before the alert names it.
+    const keys = deps.reportStore && write ? reportKeys(report.account, runId, report.startedAt) : undefined;
+    const store = async (r: Report): Promise<AuditError[]> => {
+      if (!deps.reportStore || !keys) return [];
+      try {
+        await deps.reportStore.put(keys.json, `${JSON.stringify(r, null, 2)}\n`);
+        await deps.reportStore.put(keys.text, renderText(r), undefined, 'text/plain; charset=utf-8');
+        return [];
+      } catch (error) {
+        logger.error('report not stored', { key: keys.json, error: error as Error });
+        metrics.addMetric('ReportStoreFailures', MetricUnit.Count, 1);
+        return [
+          {
+            operation: 's3:PutObject',
+            resource: { type: 'report-store', name: deps.reportStore.location(keys.json) },
+            ...describe(error),
+          },
+        ];
+      }
+    };
+    if (deps.reportStore && keys) report = { ...report, reportLocation: deps.reportStore.location(keys.json) };
+    const storeErrors = await store(report);
+    report = withErrors(report, storeErrors);
+
+    const announcement =
+      config.alertMode === 'changes' && tracked.reconciled
+        ? announce(
+            report,
+            tracked.reconciled.changes,
+            request.minSeverity,
+            request.trigger === 'schedule' &&
+              config.digestWeekday !== undefined &&
+              isDigestDay({ weekday: config.digestWeekday }, new Date()),
+          )
+        : undefined;
+    const alert = announcement
+      ? changesAlert(report, announcement, request.minSeverity)
+      : buildAlert(report, { minSeverity: request.minSeverity });
+    const skip = request.dryRun
+      ? 'dryRun'
+      : announcement
+        ? announcement.due
+          ? undefined
+          : 'nothing changed at or above the threshold and ALERT_MODE is changes'
+        : shouldPublish(report, config, request.minSeverity);
     let messageId: string | undefined;
     if (skip === undefined) {
       try {
         messageId = await deps.publisher.publish(config.topicArn, alert);
       } catch (error) {
         logger.error('publish failed', { topicArn: config.topicArn, error: error as Error });
+        // The state is not written: the next run (or Lambda's retry) sees the same changes and announces them.
         throw new BatchIamDriftError(`Could not publish the alert to ${config.topicArn}: ${(error as Error).message}`, {
           cause: error,
         });
       }
     }
     metrics.addMetric('AlertsPublished', MetricUnit.Count, messageId === undefined ? 0 : 1);
+
+    if (lifecycle && write) {
+      const announced =
+        messageId === undefined
+          ? new Set<string>()
+          : announcement
+            ? new Set([
+                ...announcement.findingIds,
+                ...idsOf(announcement.resolved),
+                ...idsOf(announcement.waiversExpiring),
+              ])
+            : new Set(report.findings.filter((f) => atOrAbove(f.severity, request.minSeverity)).map((f) => f.id));
+      const outcome = await commitLifecycle(tracked, lifecycle, {
+        alerted: announced,
+        importedToHub,
+        at: new Date().toISOString(),
+      });
+      metrics.addMetric('StateWriteFailures', MetricUnit.Count, outcome.errors.length);
+      if (outcome.errors.length > 0) {
+        logger.error('state not written', { errors: outcome.errors });
+        report = withErrors(report, outcome.errors);
+        // Said at once, not left for the next run to discover as a storm of "new" findings.
+        const notice: Report = { ...report, findings: [], waived: [], errors: outcome.errors };
+        try {
+          await deps.publisher.publish(
+            config.topicArn,
+            buildAlert(notice, {
+              minSeverity: request.minSeverity,
+              notes: [
+                'The finding state could not be written after this run. The next run may announce these findings again as new; the report lists them all.',
+              ],
+            }),
+          );
+        } catch (error) {
+          logger.error('publish failed', { topicArn: config.topicArn, error: error as Error });
+        }
+        report = withErrors(report, await store(report));
+      }
+    }
+    // latest.json is written last: a reader of it never sees a run that is not finished.
+    if (deps.reportStore && keys) {
+      try {
+        await deps.reportStore.put(keys.latest, `${JSON.stringify(report, null, 2)}\n`);
+      } catch (error) {
+        logger.error('latest report not stored', { key: keys.latest, error: error as Error });
+        metrics.addMetric('ReportStoreFailures', MetricUnit.Count, 1);
+      }
+    }
+
+    const inline =
+      request.trigger === 'on-demand' ? Buffer.byteLength(JSON.stringify(report)) <= MAX_INLINE_REPORT_BYTES : false;
     const summary: AuditSummary = {
       trigger: request.trigger,
       account: report.account,
@@ -223,6 +428,24 @@ export const createHandler = (deps: HandlerDeps) => {
       ...(messageId === undefined ? {} : { messageId }),
       messageBytes: alertBytes(alert),
       omittedFindings: alert.omittedFindings,
+      ...(report.lifecycle
+        ? {
+            runId,
+            changes: {
+              new: report.lifecycle.summary.new,
+              ongoing: report.lifecycle.summary.ongoing,
+              resolved: report.lifecycle.summary.resolved,
+            },
+          }
+        : {}),
+      ...(report.reportLocation ? { reportLocation: report.reportLocation } : {}),
+      ...(request.trigger === 'on-demand'
+        ? inline
+          ? { report }
+          : {
+              reportOmittedBecause: `the report is over ${MAX_INLINE_REPORT_BYTES} bytes, too large for a Lambda response${report.reportLocation ? `: read it at ${report.reportLocation}` : '; set REPORT_BUCKET to keep it in S3'}`,
+            }
+        : {}),
     };
     logger.info('audit finished', { ...summary });
     return summary;

@@ -2,8 +2,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import bundledBaseline from '../../infra/baseline.yaml';
 import { createS3TextReader } from '../aws/baseline-s3.js';
-import { createS3Client, createSnsClient } from '../aws/clients.js';
+import { createDynamoClient, createS3Client, createSecurityHubClient, createSnsClient } from '../aws/clients.js';
+import { createDynamoStateStore } from '../aws/finding-state.js';
 import { createAwsPorts } from '../aws/ports.js';
+import { createS3ReportStore } from '../aws/report-store.js';
+import { createSecurityHubImporter } from '../aws/security-hub.js';
 import { createSnsPublisher } from '../aws/sns-publisher.js';
 import { baselineFromText } from '../baseline/load.js';
 import type { Baseline } from '../domain/baseline.js';
@@ -34,6 +37,8 @@ const loadBaseline = (): Promise<Baseline> => {
   return bundled;
 };
 
+const home = config.homeRegion;
+
 /** The deployed Lambda entry point (`dist/handler.handler`). */
 export const handler = createHandler({
   config,
@@ -46,4 +51,13 @@ export const handler = createHandler({
   loadBaseline,
   logger,
   metrics,
+  ...(config.stateTable
+    ? { stateStore: createDynamoStateStore(createDynamoClient(home, config.timeouts), config.stateTable) }
+    : {}),
+  ...(config.reportBucket
+    ? { reportStore: createS3ReportStore(createS3Client(home, config.timeouts), config.reportBucket) }
+    : {}),
+  ...(config.securityHub
+    ? { findingsHub: createSecurityHubImporter(createSecurityHubClient(home, config.timeouts)) }
+    : {}),
 });

@@ -1,4 +1,5 @@
 import type { Finding } from '../domain/finding.js';
+import { lifecycleLine } from '../domain/lifecycle.js';
 import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import type { Report } from '../domain/report.js';
 import { renderText } from './text.js';
@@ -36,6 +37,10 @@ export interface AlertOptions {
   /** Findings below this severity are left out of the human formats (they stay in the JSON report). */
   readonly minSeverity: Severity;
   readonly maxBytes?: number;
+  /** `changes`: the report lists only what changed; `digest`: the weekly list of everything open. */
+  readonly kind?: 'changes' | 'digest';
+  /** Lines said after the summary, e.g. how many ongoing findings a changes alert does not repeat. */
+  readonly notes?: readonly string[];
 }
 
 /** Keeps printable ASCII only: Subject must have no control characters, and some mail clients mangle the rest. */
@@ -74,8 +79,17 @@ const countsAtOrAbove = (report: Report, minSeverity: Severity): string =>
  * The one-line subject: counts by severity at or above the threshold, or "no drift"; an incomplete
  * audit says so first, with how much could not be read and the first failure (never "no drift").
  */
-export const alertSubject = (report: Report, minSeverity: Severity): string => {
+export const alertSubject = (report: Report, minSeverity: Severity, kind?: AlertOptions['kind']): string => {
   const counts = countsAtOrAbove(report, minSeverity);
+  const lifecycle = report.lifecycle?.stateRead ? report.lifecycle : undefined;
+  if (report.complete && lifecycle && kind === 'digest') {
+    return asciiSubject(`[batch-iam-drift] weekly digest: ${counts || 'nothing'} open in ${report.account}`);
+  }
+  if (report.complete && lifecycle && kind === 'changes') {
+    return asciiSubject(
+      `[batch-iam-drift] ${lifecycleLine(lifecycle)} in ${report.account}${counts ? ` (open: ${counts})` : ''}`,
+    );
+  }
   if (report.complete && report.warnings?.some((w) => w.code === 'NothingAudited')) {
     return asciiSubject(
       `[batch-iam-drift] NOTHING AUDITED in ${report.account}: no compute environment in ${report.regions.join(', ')}`,
@@ -93,8 +107,9 @@ const slackCode = (command: string): string =>
 
 const slackPayload = (report: Report, shown: readonly Finding[], omitted: number, minSeverity: Severity) => {
   const counts = countsAtOrAbove(report, minSeverity) || 'no drift';
+  const changes = report.lifecycle?.stateRead ? ` (${lifecycleLine(report.lifecycle)})` : '';
   const title = clip(
-    `${report.complete ? '' : ':warning: INCOMPLETE audit, '}batch-iam-drift: ${counts} in ${report.account}`,
+    `${report.complete ? '' : ':warning: INCOMPLETE audit, '}batch-iam-drift: ${counts} in ${report.account}${changes}`,
     SLACK_TITLE_MAX,
   );
   const top = shown.slice(0, SLACK_TOP_FINDINGS);
@@ -104,6 +119,9 @@ const slackPayload = (report: Report, shown: readonly Finding[], omitted: number
   );
   const more = shown.length - top.length + omitted;
   if (more > 0) lines.push(`…and ${more} more finding${more === 1 ? '' : 's'} in the email and the JSON report.`);
+  for (const f of (report.lifecycle?.resolved ?? []).slice(0, SLACK_TOP_FINDINGS)) {
+    lines.push(`*FIXED* \`${f.rule}\` ${slackEscape(f.title)}`);
+  }
   if (!report.complete) {
     lines.push(
       `*Could not read ${report.errors.length} item${report.errors.length === 1 ? '' : 's'}:* ${report.errors
@@ -132,7 +150,8 @@ const slackPayload = (report: Report, shown: readonly Finding[], omitted: number
       keywords: [...new Set(shown.map((f) => f.rule))].slice(0, 5),
     },
     metadata: {
-      threadId: `batch-iam-drift-${report.account}`,
+      // One thread per run: a thread per account forever buries each night's alert under the last.
+      threadId: `batch-iam-drift-${report.account}-${report.lifecycle?.runId ?? report.startedAt}`,
       summary: clip(`batch-iam-drift: ${counts} in ${report.account}`, 200),
       eventType: report.complete ? 'BatchIamDriftAudit' : 'BatchIamDriftAuditIncomplete',
       relatedResources: [...new Set(top.map((f) => f.resource.arn))],
@@ -178,6 +197,7 @@ const compose = (report: Report, options: AlertOptions, keep: Kept): Alert => {
   };
   const shown = kept.filter((f) => atOrAbove(f.severity, options.minSeverity));
   const notes = [
+    ...(options.notes ?? []),
     ...(omittedFindings > 0
       ? [
           `${plural(omittedFindings, 'least severe finding was', 'least severe findings were')} left out to fit the SNS message limit: ${omittedFindings} more in the report (run batch-iam-drift audit for all of them).`,
@@ -204,7 +224,7 @@ const compose = (report: Report, options: AlertOptions, keep: Kept): Alert => {
     https: JSON.stringify(slackPayload(trimmed, shown, omittedFindings, options.minSeverity)),
   });
   return {
-    subject: alertSubject(report, options.minSeverity),
+    subject: alertSubject(report, options.minSeverity, options.kind),
     message,
     attributes: attributesOf(report),
     omittedFindings,

@@ -1,3 +1,4 @@
+import { lifecycleLine } from '../domain/lifecycle.js';
 import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import type { OrganizationReport, Report } from '../domain/report.js';
 
@@ -70,7 +71,9 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
   lines.push(
     `${count(summary.computeEnvironments, 'compute environment')}, ${count(summary.roles, 'role')} audited, ${count(summary.findings, 'finding')}${counts ? `: ${counts}` : ''}${summary.waived ? ` (${summary.waived} waived)` : ''}`,
   );
+  if (report.lifecycle) lines.push(colour.bold(lifecycleLine(report.lifecycle)));
   lines.push(colour.dim(`baseline: ${terminalSafe(report.baseline.source)}`));
+  if (report.reportLocation) lines.push(colour.dim(`report: ${terminalSafe(report.reportLocation)}`));
   if (!report.complete) {
     lines.push(
       colour.red(
@@ -86,6 +89,9 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
     lines.push(colour.green('No drift found.'));
   }
   for (const note of options.notes ?? []) lines.push(note);
+  if (report.lifecycle?.resolutionWithheld)
+    lines.push(`Open findings not seen were left open: ${report.lifecycle.resolutionWithheld}.`);
+  const raised = new Map(report.lifecycle?.severityChanges.map((c) => [c.id, c.from]) ?? []);
   const shown = SEVERITIES.filter((s) => options.minSeverity === undefined || atOrAbove(s, options.minSeverity));
   const hidden = report.findings.filter((f) => !shown.includes(f.severity)).length;
   if (hidden > 0) {
@@ -100,6 +106,12 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
     lines.push('', paint(colour.bold(`${severity.toUpperCase()} (${group.length})`)));
     for (const finding of group) {
       lines.push(`  ${paint(`[${finding.rule}]`)} ${terminalSafe(finding.title)}`);
+      if (finding.status) {
+        const from = raised.get(finding.id);
+        lines.push(
+          `    status:    ${finding.status}${finding.firstSeen ? `, first seen ${finding.firstSeen.slice(0, 10)}` : ''}${from ? `, severity was ${from}` : ''}`,
+        );
+      }
       lines.push(`    resource:  ${finding.resource.type} ${terminalSafe(finding.resource.arn)}`);
       lines.push(`    expected:  ${terminalSafe(finding.expected)}`);
       lines.push(`    actual:    ${terminalSafe(finding.actual)}`);
@@ -116,6 +128,16 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
       if (finding.eventRules.length) lines.push(`    rules:     ${names(finding.eventRules)}`);
       lines.push(`    fix:       ${terminalSafe(finding.remediation)}`);
       lines.push(colour.dim(`    id:        ${finding.id}`));
+    }
+  }
+  const fixed = report.lifecycle?.resolved ?? [];
+  if (fixed.length > 0) {
+    lines.push('', colour.green(colour.bold(`FIXED SINCE THE LAST RUN (${fixed.length})`)));
+    for (const f of fixed) {
+      lines.push(
+        `  fixed: [${f.rule}] ${terminalSafe(f.title)} (${f.severity}, first seen ${f.firstSeen.slice(0, 10)})`,
+      );
+      lines.push(colour.dim(`    id:        ${f.id}`));
     }
   }
   if (report.waived.length > 0) {

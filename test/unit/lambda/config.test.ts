@@ -11,9 +11,37 @@ describe('parseLambdaConfig', () => {
       regions: ['eu-west-1'],
       minSeverity: 'medium',
       alertMode: 'findings',
+      retentionDays: 90,
+      digestWeekday: 1,
+      securityHub: false,
+      homeRegion: 'eu-west-1',
       reserveMs: 20_000,
       timeouts: { connectMs: 3_000, requestMs: 30_000 },
     });
+  });
+
+  it('defaults to alerts on changes when a state table is set, and reads the lifecycle variables', () => {
+    expect(
+      parseLambdaConfig({
+        TOPIC_ARN: TOPIC,
+        AWS_REGION: 'eu-west-1',
+        STATE_TABLE: 'batch-iam-drift-findings',
+        STATE_RETENTION_DAYS: '30',
+        DIGEST_DAY: 'friday',
+        REPORT_BUCKET: 'audit-reports-123',
+        SECURITY_HUB: 'TRUE',
+      }),
+    ).toMatchObject({
+      alertMode: 'changes',
+      stateTable: 'batch-iam-drift-findings',
+      retentionDays: 30,
+      digestWeekday: 5,
+      reportBucket: 'audit-reports-123',
+      securityHub: true,
+    });
+    expect(
+      parseLambdaConfig({ TOPIC_ARN: TOPIC, AWS_REGION: 'eu-west-1', STATE_TABLE: 'findings', DIGEST_DAY: 'none' }),
+    ).not.toHaveProperty('digestWeekday');
   });
 
   it('reads every variable', () => {
@@ -33,6 +61,10 @@ describe('parseLambdaConfig', () => {
       regions: ['us-east-1', 'eu-west-1'],
       minSeverity: 'high',
       alertMode: 'always',
+      retentionDays: 90,
+      digestWeekday: 1,
+      securityHub: false,
+      homeRegion: 'eu-west-1',
       reserveMs: 30_000,
       timeouts: { connectMs: 2_000, requestMs: 12_500 },
     });
@@ -62,8 +94,18 @@ describe('parseLambdaConfig', () => {
     [{ TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', ALERT_MIN_SEVERITY: 'urgent' }, /ALERT_MIN_SEVERITY must be one of/],
     [
       { TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', ALERT_MODE: 'sometimes' },
-      /ALERT_MODE must be "findings" or "always"/,
+      /ALERT_MODE must be "changes", "findings" or "always"/,
     ],
+    [{ TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', ALERT_MODE: 'changes' }, /ALERT_MODE "changes" needs STATE_TABLE/],
+    [{ TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', SECURITY_HUB: 'true' }, /SECURITY_HUB=true needs STATE_TABLE/],
+    [{ TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', SECURITY_HUB: 'yes' }, /SECURITY_HUB must be "true" or "false"/],
+    [{ TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', STATE_TABLE: 'a' }, /STATE_TABLE "a" is not a DynamoDB table name/],
+    [
+      { TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', STATE_TABLE: 'findings', STATE_RETENTION_DAYS: '0' },
+      /STATE_RETENTION_DAYS must be a whole number of days above 0/,
+    ],
+    [{ TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', DIGEST_DAY: 'someday' }, /DIGEST_DAY must be a weekday/],
+    [{ TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', REPORT_BUCKET: 'Bad_Bucket' }, /REPORT_BUCKET "Bad_Bucket" is not an S3 bucket name/],
     [
       { TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', DEADLINE_RESERVE_SECONDS: '1.5' },
       /DEADLINE_RESERVE_SECONDS must be a whole number/,
