@@ -105,7 +105,10 @@ describe('parseLambdaConfig', () => {
       /STATE_RETENTION_DAYS must be a whole number of days above 0/,
     ],
     [{ TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', DIGEST_DAY: 'someday' }, /DIGEST_DAY must be a weekday/],
-    [{ TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', REPORT_BUCKET: 'Bad_Bucket' }, /REPORT_BUCKET "Bad_Bucket" is not an S3 bucket name/],
+    [
+      { TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', REPORT_BUCKET: 'Bad_Bucket' },
+      /REPORT_BUCKET "Bad_Bucket" is not an S3 bucket name/,
+    ],
     [
       { TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', DEADLINE_RESERVE_SECONDS: '1.5' },
       /DEADLINE_RESERVE_SECONDS must be a whole number/,
