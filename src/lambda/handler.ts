@@ -23,7 +23,7 @@ import { type Report, unauditedReport } from '../domain/report.js';
 import { awsErrorCode, cleanMessage } from '../error-codes.js';
 import { BatchIamDriftError } from '../errors.js';
 import type { AuditPorts, FindingStateStore, FindingsHub, ReportStore } from '../ports.js';
-import { type Alert, alertBytes, buildAlert } from '../render/alert.js';
+import { type Alert, alertBytes, asciiSubject, buildAlert } from '../render/alert.js';
 import { asffId, changesToImport, toAsff } from '../render/asff.js';
 import { renderText } from '../render/text.js';
 import { TOOL } from '../version.js';
@@ -386,15 +386,16 @@ export const createHandler = (deps: HandlerDeps) => {
         // Said at once, not left for the next run to discover as a storm of "new" findings.
         const notice: Report = { ...report, findings: [], waived: [], errors: outcome.errors };
         try {
-          await deps.publisher.publish(
-            config.topicArn,
-            buildAlert(notice, {
-              minSeverity: request.minSeverity,
-              notes: [
-                'The finding state could not be written after this run. The next run may announce these findings again as new; the report lists them all.',
-              ],
-            }),
-          );
+          const alert = buildAlert(notice, {
+            minSeverity: request.minSeverity,
+            notes: [
+              'The finding state could not be written after this run. The next run may announce these findings again as new; the report lists them all.',
+            ],
+          });
+          await deps.publisher.publish(config.topicArn, {
+            ...alert,
+            subject: asciiSubject(`[batch-iam-drift] STATE NOT SAVED in ${report.account}: ${outcome.errors[0]?.code}`),
+          });
         } catch (error) {
           logger.error('publish failed', { topicArn: config.topicArn, error: error as Error });
         }
