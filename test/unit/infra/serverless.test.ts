@@ -38,10 +38,12 @@ const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Actio
 
 describe('serverless.yml, packaged', () => {
   it('grants the function exactly the actions the adapters declare, plus logging and its failure queue', () => {
-    const baselineRead =
-      (template.Resources.BaselineReadPolicy?.Properties.PolicyDocument as { Statement: Statement[] } | undefined)
-        ?.Statement ?? [];
-    const granted = [...statements(), ...baselineRead].flatMap(actions);
+    const extra = ['BaselineReadPolicy', 'LifecyclePolicy', 'SecurityHubPolicy'].flatMap(
+      (name) =>
+        (template.Resources[name]?.Properties.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ??
+        [],
+    );
+    const granted = [...statements(), ...extra].flatMap(actions);
     const platform = granted.filter((a) => a.startsWith('logs:') || a === 'sqs:SendMessage');
     expect([...new Set(granted.filter((a) => !platform.includes(a)))].sort()).toEqual(LAMBDA_PERMISSIONS);
     expect(platform.sort()).toEqual([
@@ -52,6 +54,47 @@ describe('serverless.yml, packaged', () => {
       'sqs:SendMessage',
     ]);
     expect(granted.some((a) => a.includes('*'))).toBe(false);
+  });
+
+  it('keeps the finding state in an on-demand, encrypted table with point-in-time recovery and a TTL, unless one is given', () => {
+    const table = template.Resources.FindingStateTable as unknown as {
+      Condition: string;
+      Properties: Record<string, unknown>;
+    };
+    expect(table.Condition).toBe('CreateStateTable');
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'account', KeyType: 'HASH' },
+        { AttributeName: 'findingId', KeyType: 'RANGE' },
+      ],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    const lifecycle = (
+      (template.Resources.LifecyclePolicy as { Properties: { PolicyDocument: unknown } }).Properties.PolicyDocument as {
+        Statement: Statement[];
+      }
+    ).Statement;
+    // Scoped to the one table and the reports prefix of the one bucket.
+    expect(JSON.stringify(lifecycle.find((s) => s.Sid === 'FindingState')?.Resource)).toContain(':table/$' + '{Table}');
+    expect(JSON.stringify(lifecycle.find((s) => s.Sid === 'KeepReports')?.Resource)).toContain('/reports/*');
+    expect((template.Resources.SecurityHubPolicy as unknown as { Condition: string }).Condition).toBe(
+      'SecurityHubEnabled',
+    );
+    const env = (
+      (template.Resources.AuditLambdaFunction as { Properties: { Environment: unknown } }).Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(env).toMatchObject({ ALERT_MODE: 'changes', DIGEST_DAY: 'MON', STATE_RETENTION_DAYS: '90' });
+    expect(env.STATE_TABLE).toEqual({
+      'Fn::If': ['CreateStateTable', { Ref: 'FindingStateTable' }, { Ref: 'ExistingStateTable' }],
+    });
+    for (const alarm of ['StateWriteFailuresAlarm', 'ReportStoreFailuresAlarm']) {
+      expect(template.Resources[alarm]?.Properties).toMatchObject({ Namespace: 'BatchIamDrift', Threshold: 1 });
+    }
   });
 
   it('scopes publishing to its own topic and key, and reads to this account', () => {
@@ -125,7 +168,7 @@ describe('serverless.yml, packaged', () => {
     ]);
     const environment =
       (
-        template.Resources.AuditLambdaFunction?.Properties.Environment as
+        (template.Resources.AuditLambdaFunction as { Properties: { Environment: unknown } }).Properties.Environment as
           | { Variables: Record<string, unknown> }
           | undefined
       )?.Variables ?? {};
@@ -165,7 +208,12 @@ describe('serverless.yml, organisation mode', () => {
     expect(bySid.EnterMemberAccounts?.Resource).toEqual({
       'Fn::Sub': 'arn:$' + '{AWS::Partition}:iam::*:role/batch-iam-drift-audit',
     });
-    expect(bySid.StoreReports?.Resource).toEqual({ 'Fn::Sub': '$' + '{ReportBucket.Arn}/reports/*' });
+    expect(bySid.StoreReports?.Resource).toEqual({
+      'Fn::Sub': [
+        'arn:$' + '{AWS::Partition}:s3:::$' + '{Bucket}/reports/*',
+        { Bucket: { 'Fn::If': ['CreateReportBucket', { Ref: 'ReportBucket' }, { Ref: 'ExistingReportBucket' }] } },
+      ],
+    });
     const bucket = template.Resources.ReportBucket?.Properties as Record<string, unknown>;
     expect(JSON.stringify(bucket.BucketEncryption)).toContain('AES256');
     expect(bucket.PublicAccessBlockConfiguration).toEqual({
