@@ -1,7 +1,8 @@
 import type { CliDeps } from '../cli/main.js';
-import { createEc2Client, createOrganizationsClient, createSnsClient } from './clients.js';
+import { createDynamoClient, createEc2Client, createOrganizationsClient, createSnsClient } from './clients.js';
 import { assumedRoleCredentials, profileCredentials, profileRegion } from './credentials.js';
 import { enabledRegions } from './enabled-regions.js';
+import { createDynamoStateStore } from './finding-state.js';
 import { createOrganizationDirectory } from './organization.js';
 import { createAwsPorts } from './ports.js';
 import { createSnsPublisher } from './sns-publisher.js';
@@ -23,4 +24,6 @@ export const AWS_CLI_DEPS: CliDeps = {
   createDirectory: ({ homeRegion, timeouts, credentials }) =>
     createOrganizationDirectory(createOrganizationsClient(homeRegion, timeouts, { credentials })),
   credentials: { profile: profileCredentials, assumeRole: assumedRoleCredentials, profileRegion },
+  createStateStore: ({ table, homeRegion, timeouts, credentials }) =>
+    createDynamoStateStore(createDynamoClient(homeRegion, timeouts, { credentials }), table),
 };

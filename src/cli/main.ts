@@ -3,6 +3,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import { commitLifecycle, idsOf, newRunId, trackFindings } from '../app/lifecycle.js';
 import { collectState, runAudit } from '../app/run-audit.js';
 import { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_MEMBER_ROLE, runOrganization } from '../app/run-organization.js';
 import { isTopicArn } from '../arns.js';
@@ -14,13 +15,14 @@ import { captureBaseline } from '../baseline/capture.js';
 import { loadBaselineFile } from '../baseline/load.js';
 import { parseBaselineText } from '../baseline/parse.js';
 import { AWS_DEFAULT_BASELINE, type Baseline } from '../domain/baseline.js';
+import { announce, type FindingStatus, filterStates } from '../domain/lifecycle.js';
 import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import type { OrganizationReport, Report } from '../domain/report.js';
 import { ConfigError } from '../errors.js';
-import type { AuditPorts, CredentialProvider, OrganizationDirectory } from '../ports.js';
+import type { AuditPorts, CredentialProvider, FindingStateStore, OrganizationDirectory } from '../ports.js';
 import { parseRegionList } from '../regions.js';
-import { buildAlert } from '../render/alert.js';
-import { NO_COLOUR, type Palette, renderOrganizationText, renderText } from '../render/text.js';
+import { buildAlert, buildChangesAlert } from '../render/alert.js';
+import { NO_COLOUR, type Palette, renderOrganizationText, renderStates, renderText } from '../render/text.js';
 import { TOOL } from '../version.js';
 
 /** Process exit codes; documented in the README. */
@@ -57,6 +59,13 @@ export interface CliDeps {
     readonly assumeRole: (options: AssumeRoleOptions) => CredentialProvider;
     readonly profileRegion: (name: string) => Promise<string | undefined>;
   };
+  /** The finding state table of `--state-table`. */
+  readonly createStateStore: (options: {
+    table: string;
+    homeRegion: string;
+    timeouts: HttpTimeouts;
+    credentials?: CredentialProvider | undefined;
+  }) => FindingStateStore;
 }
 
 export const USAGE = `Usage:
@@ -68,10 +77,13 @@ export const USAGE = `Usage:
   batch-iam-drift baseline capture [--regions LIST|all] [--output FILE] [--quiet] [--profile NAME]
                         [--role-arn ARN [--external-id ID]]
   batch-iam-drift baseline validate FILE
+  batch-iam-drift findings --state-table NAME [--status open|resolved|waived] [--since DATE]
+                        [--format text|json] [--regions REGION] [--profile NAME] [--role-arn ARN]
 
 audit             audit the IAM roles behind every AWS Batch compute environment in the regions
 baseline capture  record the live state of those roles as a baseline file to review and commit
 baseline validate check a baseline file; every problem is reported with its line
+findings          list the findings kept in a state table (the caller's account), with their status
 
 Options:
   --regions LIST|all   comma-separated regions, or all: every region enabled in the account; may
@@ -95,7 +107,13 @@ Options:
   --fail-on SEVERITY   exit 1 when a finding is at or above it: ${SEVERITIES.join('|')} (default: medium)
   --severity SEVERITY  list only findings at or above it in the text output (the others are counted;
                        the JSON report and the exit code are unchanged)
-  --publish TOPIC_ARN  also publish the alert the Lambda would send (findings at or above --fail-on)
+  --publish TOPIC_ARN  also publish the alert the Lambda would send (findings at or above --fail-on;
+                       with --state-table, only what changed, as ALERT_MODE=changes does)
+  --state-table NAME   keep each finding's lifecycle in this DynamoDB table (the Lambda's): findings
+                       get status new or ongoing and first seen; fixed ones are resolved. In the
+                       region of --regions' first region (or AWS_REGION)
+  --status STATUS      findings: only open, resolved or waived ones
+  --since DATE         findings: only those whose status changed on or after DATE (YYYY-MM-DD or ISO)
   --connect-timeout S  seconds to connect to an AWS endpoint (default: 3)
   --request-timeout S  seconds for one AWS request to answer; retried like any failure (default: 30)
   --quiet              no progress messages on standard error
@@ -134,7 +152,8 @@ rule) in the regions, and reports each drift once with its severity, blast radiu
 
 Options: --regions, --baseline, --format, --output, --fail-on, --severity, --publish, --profile,
 --role-arn, --external-id, --accounts, --ou, --exclude-accounts, --role-name, --concurrency,
---iam-reads, --connect-timeout, --request-timeout, --quiet, --debug (batch-iam-drift --help explains each).
+--iam-reads, --state-table, --connect-timeout, --request-timeout, --quiet, --debug
+(batch-iam-drift --help explains each).
 
 Examples:
   batch-iam-drift audit --regions us-east-1,eu-west-1
@@ -142,6 +161,19 @@ Examples:
   batch-iam-drift audit --profile prod --format json --output report.json
   batch-iam-drift audit --severity high                # list high and critical only; exit code unchanged
   batch-iam-drift audit --accounts all --regions all --format json --output org-report.json
+  batch-iam-drift audit --state-table batch-iam-drift-prod-FindingStateTable-ABC  # new/ongoing/resolved
+`;
+
+/** \`batch-iam-drift findings --help\`. */
+export const FINDINGS_HELP = `Usage: batch-iam-drift findings --state-table NAME [--status open|resolved|waived] [--since DATE]
+                                [--format text|json] [--output FILE] [--regions REGION] [--profile NAME]
+
+Lists the findings the state table keeps for the caller's account: status, severity, rule, resource,
+first and last seen, and when and by which run the status last changed.
+
+Examples:
+  batch-iam-drift findings --state-table batch-iam-drift-findings --status open
+  batch-iam-drift findings --state-table batch-iam-drift-findings --status resolved --since 2026-11-01
 `;
 
 /** `batch-iam-drift baseline --help`. */
@@ -174,6 +206,8 @@ export interface AuditArgs {
   readonly quiet: boolean;
   readonly publish?: string | undefined;
   readonly timeouts: HttpTimeouts;
+  /** The DynamoDB table that keeps the finding lifecycle. */
+  readonly stateTable?: string | undefined;
 }
 
 /** What the command line asks for. */
@@ -190,7 +224,18 @@ export type CliRequest =
       readonly quiet: boolean;
       readonly timeouts: HttpTimeouts;
     }
-  | { readonly command: 'baseline validate'; readonly file: string };
+  | { readonly command: 'baseline validate'; readonly file: string }
+  | {
+      readonly command: 'findings';
+      readonly table: string;
+      readonly status?: FindingStatus | undefined;
+      readonly since?: string | undefined;
+      readonly format: 'text' | 'json';
+      readonly output?: string | undefined;
+      readonly regions: string[] | 'all' | undefined;
+      readonly credentials: CredentialArgs;
+      readonly timeouts: HttpTimeouts;
+    };
 
 const OPTIONS = {
   regions: { type: 'string', multiple: true },
@@ -209,6 +254,9 @@ const OPTIONS = {
   'fail-on': { type: 'string' },
   severity: { type: 'string' },
   publish: { type: 'string' },
+  'state-table': { type: 'string' },
+  status: { type: 'string' },
+  since: { type: 'string' },
   quiet: { type: 'boolean' },
   debug: { type: 'boolean' },
   'connect-timeout': { type: 'string' },
@@ -217,7 +265,7 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
-const ALLOWED: Record<'audit' | 'baseline capture' | 'baseline validate', readonly string[]> = {
+const ALLOWED: Record<'audit' | 'baseline capture' | 'baseline validate' | 'findings', readonly string[]> = {
   audit: [
     'regions',
     'baseline',
@@ -239,6 +287,22 @@ const ALLOWED: Record<'audit' | 'baseline capture' | 'baseline validate', readon
     'role-name',
     'concurrency',
     'iam-reads',
+    'state-table',
+  ],
+  findings: [
+    'state-table',
+    'status',
+    'since',
+    'format',
+    'output',
+    'regions',
+    'profile',
+    'role-arn',
+    'external-id',
+    'quiet',
+    'debug',
+    'connect-timeout',
+    'request-timeout',
   ],
   'baseline capture': [
     'regions',
@@ -389,17 +453,24 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
     const [topic] = positionals;
     return {
       command: 'help',
-      text: topic === 'audit' ? AUDIT_HELP : topic === 'baseline' ? BASELINE_HELP : USAGE,
+      text:
+        topic === 'audit'
+          ? AUDIT_HELP
+          : topic === 'baseline'
+            ? BASELINE_HELP
+            : topic === 'findings'
+              ? FINDINGS_HELP
+              : USAGE,
     };
   }
   if (values.version) return { command: 'version' };
   const [first, second, ...rest] = positionals;
   if (first === undefined)
-    throw new ConfigError('Missing command: audit, baseline capture or baseline validate. Run --help.');
+    throw new ConfigError('Missing command: audit, baseline capture, baseline validate or findings. Run --help.');
   let command: keyof typeof ALLOWED;
   let extra: string[];
-  if (first === 'audit') {
-    command = 'audit';
+  if (first === 'audit' || first === 'findings') {
+    command = first;
     extra = second === undefined ? [] : [second, ...rest];
   } else if (first === 'baseline' && (second === 'capture' || second === 'validate')) {
     command = `baseline ${second}`;
@@ -410,7 +481,7 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
     );
   } else {
     throw new ConfigError(
-      `Unknown command "${first}": the commands are audit, baseline capture and baseline validate.`,
+      `Unknown command "${first}": the commands are audit, baseline capture, baseline validate and findings.`,
     );
   }
   const misplaced = Object.keys(values).find((key) => !ALLOWED[command].includes(key));
@@ -437,6 +508,42 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
     connectMs: seconds('connect-timeout', DEFAULT_HTTP_TIMEOUTS.connectMs),
     requestMs: seconds('request-timeout', DEFAULT_HTTP_TIMEOUTS.requestMs),
   };
+  const format = (values.format as string | undefined) ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new ConfigError(`--format must be text or json, not "${format}".`);
+  const stateTable = values['state-table'] as string | undefined;
+  if (stateTable !== undefined && !/^[a-zA-Z0-9_.-]{3,255}$/.test(stateTable)) {
+    throw new ConfigError(
+      `--state-table "${stateTable}" is not a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _ - .).`,
+    );
+  }
+  if (command === 'findings') {
+    if (!stateTable)
+      throw new ConfigError('findings needs --state-table NAME: the table the audits keep their findings in.');
+    const status = values.status as string | undefined;
+    if (status !== undefined && !['open', 'resolved', 'waived'].includes(status)) {
+      throw new ConfigError(`--status must be open, resolved or waived, not "${status}".`);
+    }
+    const sinceText = values.since as string | undefined;
+    let since: string | undefined;
+    if (sinceText !== undefined) {
+      const at = /^\d{4}-\d{2}-\d{2}$/.test(sinceText) ? new Date(`${sinceText}T00:00:00Z`) : new Date(sinceText);
+      if (Number.isNaN(at.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(sinceText)) {
+        throw new ConfigError(`--since must be a date (YYYY-MM-DD) or an ISO 8601 time, not "${sinceText}".`);
+      }
+      since = at.toISOString();
+    }
+    return {
+      command,
+      table: stateTable,
+      status: status as FindingStatus | undefined,
+      since,
+      format,
+      output,
+      regions,
+      credentials,
+      timeouts,
+    };
+  }
   if (command === 'baseline capture')
     return {
       command,
@@ -448,8 +555,6 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
       timeouts,
     };
 
-  const format = (values.format as string | undefined) ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new ConfigError(`--format must be text or json, not "${format}".`);
   // Severities are names, not codes: HIGH and high are the same.
   const failOn = ((values['fail-on'] as string | undefined) ?? 'medium').toLowerCase();
   if (!(SEVERITIES as readonly string[]).includes(failOn)) {
@@ -463,13 +568,20 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
   if (publish !== undefined && !isTopicArn(publish)) {
     throw new ConfigError(`--publish "${publish}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME).`);
   }
+  const organization = accountArgs(values, credentials);
+  if (organization && stateTable) {
+    throw new ConfigError(
+      "--state-table keeps one account's findings: run it per account, or deploy the Lambda with its state table.",
+    );
+  }
   return {
     command,
     args: {
+      ...(stateTable ? { stateTable } : {}),
       regions,
       credentials,
       iamReads: iamReads as IamReadStrategy,
-      organization: accountArgs(values, credentials),
+      organization,
       baseline: values.baseline as string | undefined,
       format,
       output,
@@ -581,6 +693,7 @@ const audit = async (args: AuditArgs, io: CliIo, deps: CliDeps): Promise<number>
     io.stderr.write(`batch-iam-drift: the audit could not finish: ${(error as Error).message}\n`);
     return EXIT.incomplete;
   }
+  if (args.stateTable) return auditWithState(args, args.stateTable, report, setup, io, deps);
   const colour = args.format === 'text' && !args.output && io.stdout.isTTY === true && !io.env.NO_COLOR;
   const text =
     args.format === 'json'
@@ -592,6 +705,115 @@ const audit = async (args: AuditArgs, io: CliIo, deps: CliDeps): Promise<number>
     if (!published) return EXIT.usage;
   }
   return exitCodeFor(report, args.failOn);
+};
+
+/**
+ * The rest of an audit with `--state-table`: statuses from the table, the report out, the changes
+ * alert when `--publish` is given and something changed, then the state written. A state that cannot
+ * be read or written is an error in the report (exit 3), never a silent success.
+ */
+const auditWithState = async (
+  args: AuditArgs,
+  table: string,
+  audited: Report,
+  setup: Setup,
+  io: CliIo,
+  deps: CliDeps,
+): Promise<number> => {
+  const progress = args.quiet ? undefined : (message: string) => io.stderr.write(`${message}\n`);
+  const options = {
+    store: deps.createStateStore({
+      table,
+      homeRegion: setup.homeRegion,
+      timeouts: args.timeouts,
+      credentials: setup.base,
+    }),
+    runId: newRunId(new Date(audited.startedAt)),
+    wholeAccount: true,
+    retentionDays: 90,
+    now: () => new Date(),
+  };
+  const tracked = await trackFindings(audited, options);
+  let report = tracked.report;
+  let alerted = new Set<string>();
+  if (args.publish && tracked.reconciled) {
+    const announcement = announce(report, tracked.reconciled.changes, args.failOn, false);
+    if (announcement.due) {
+      const messageId = await deps
+        .createPublisher(setup.base)
+        .publish(args.publish, buildChangesAlert(report, announcement, args.failOn))
+        .catch((error: Error) => {
+          io.stderr.write(`batch-iam-drift: could not publish to ${args.publish}: ${error.message}\n`);
+          return undefined;
+        });
+      // Not published: the state stays as it was, so the next run announces the same changes.
+      if (messageId === undefined) return EXIT.usage;
+      progress?.(`Alert published to ${args.publish} (message ${messageId})`);
+      alerted = new Set([
+        ...announcement.findingIds,
+        ...idsOf(announcement.resolved),
+        ...idsOf(announcement.waiversExpiring),
+      ]);
+    } else {
+      progress?.('Nothing changed at or above --fail-on: no alert published.');
+    }
+  } else if (args.publish) {
+    const published = await publish(args, [report], setup, io, deps, progress);
+    if (!published) return EXIT.usage;
+  }
+  const outcome = await commitLifecycle(tracked, options, { alerted, at: new Date().toISOString() });
+  if (outcome.errors.length > 0) report = { ...report, complete: false, errors: [...report.errors, ...outcome.errors] };
+  if (report.lifecycle) progress?.(`State ${table}: ${outcome.written} items written`);
+  const colour = args.format === 'text' && !args.output && io.stdout.isTTY === true && !io.env.NO_COLOR;
+  const text =
+    args.format === 'json'
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : renderText(report, palette(colour), args.showFrom ? { minSeverity: args.showFrom } : {});
+  await emit(io, text, args.output, progress);
+  return exitCodeFor(report, args.failOn);
+};
+
+/** `batch-iam-drift findings`: the state table's items for the caller's account. */
+const listFindings = async (
+  request: Extract<CliRequest, { command: 'findings' }>,
+  io: CliIo,
+  deps: CliDeps,
+): Promise<number> => {
+  await checkOutput(request.output);
+  const setup = await setUp(request.regions, request.credentials, io, deps);
+  const ports = deps.createPorts({
+    homeRegion: setup.homeRegion,
+    endpoint: io.env.AWS_ENDPOINT_URL,
+    timeouts: request.timeouts,
+    credentials: setup.credentials,
+    profile: request.credentials.profile,
+  });
+  const { account } = await ports.identity.whoAmI();
+  const store = deps.createStateStore({
+    table: request.table,
+    homeRegion: setup.homeRegion,
+    timeouts: request.timeouts,
+    credentials: setup.base,
+  });
+  let states: Awaited<ReturnType<FindingStateStore['load']>>;
+  try {
+    states = await store.load(account);
+  } catch (error) {
+    const e = error as Error;
+    io.stderr.write(`batch-iam-drift: could not read ${store.location} (dynamodb:Query, ${e.name}): ${e.message}\n`);
+    return EXIT.incomplete;
+  }
+  const kept = filterStates(states, {
+    ...(request.status ? { status: request.status } : {}),
+    ...(request.since ? { since: request.since } : {}),
+  });
+  const colour = request.format === 'text' && !request.output && io.stdout.isTTY === true && !io.env.NO_COLOR;
+  const text =
+    request.format === 'json'
+      ? `${JSON.stringify({ account, table: request.table, findings: kept }, null, 2)}\n`
+      : renderStates(kept, `${store.location} (account ${account})`, palette(colour));
+  await emit(io, text, request.output);
+  return EXIT.ok;
 };
 
 /** Publishes one alert per account report; false (after saying why) when SNS refused one. */
@@ -758,6 +980,8 @@ export const runCli = async (argv: readonly string[], io: CliIo, deps: CliDeps):
         return await capture(request, io, deps);
       case 'baseline validate':
         return await validate(request.file, io);
+      case 'findings':
+        return await listFindings(request, io, deps);
     }
   } catch (error) {
     if (error instanceof ConfigError) {

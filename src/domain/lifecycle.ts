@@ -371,3 +371,25 @@ export const annotateFindings = (findings: readonly Finding[], changes: readonly
     return { ...finding, status, firstSeen: change.state.firstSeen };
   });
 };
+
+/** Which items `batch-iam-drift findings` lists. */
+export interface StateFilter {
+  readonly status?: FindingStatus;
+  /** Only items whose status changed on or after this instant (ISO 8601). */
+  readonly since?: string;
+}
+
+/** The items a filter keeps, most severe first, then most recently changed. */
+export const filterStates = (states: readonly FindingState[], filter: StateFilter): FindingState[] =>
+  states
+    .filter(
+      (s) =>
+        (filter.status === undefined || s.status === filter.status) &&
+        (filter.since === undefined || s.statusChangedAt >= filter.since),
+    )
+    .sort(
+      (a, b) =>
+        severityRank(a.severity) - severityRank(b.severity) ||
+        b.statusChangedAt.localeCompare(a.statusChangedAt) ||
+        a.id.localeCompare(b.id),
+    );

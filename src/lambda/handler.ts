@@ -17,13 +17,13 @@ import {
 import { runAudit } from '../app/run-audit.js';
 import type { AlertPublisher } from '../aws/sns-publisher.js';
 import type { Baseline } from '../domain/baseline.js';
-import { type Announcement, announce, isDigestDay } from '../domain/lifecycle.js';
+import { announce, isDigestDay } from '../domain/lifecycle.js';
 import { type AuditError, atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import { type Report, unauditedReport } from '../domain/report.js';
 import { awsErrorCode, cleanMessage } from '../error-codes.js';
 import { BatchIamDriftError } from '../errors.js';
 import type { AuditPorts, FindingStateStore, FindingsHub, ReportStore } from '../ports.js';
-import { type Alert, alertBytes, asciiSubject, buildAlert } from '../render/alert.js';
+import { alertBytes, asciiSubject, buildAlert, buildChangesAlert } from '../render/alert.js';
 import { asffId, changesToImport, toAsff } from '../render/asff.js';
 import { renderText } from '../render/text.js';
 import { TOOL } from '../version.js';
@@ -113,29 +113,6 @@ const METRIC_NAMES: Record<Severity, string> = {
   medium: 'FindingsMedium',
   low: 'FindingsLow',
   info: 'FindingsInfo',
-};
-
-/**
- * The alert of a `changes` run: only the new, reopened and raised findings at or above the threshold
- * (every open one on the digest day), the fixed ones, and expiring waivers; the ongoing ones counted.
- */
-const changesAlert = (report: Report, announcement: Announcement, minSeverity: Severity): Alert => {
-  const listed = announcement.digest
-    ? report.findings
-    : report.findings.filter((f) => announcement.findingIds.has(f.id));
-  const ongoing = report.findings.filter(
-    (f) => atOrAbove(f.severity, minSeverity) && !announcement.findingIds.has(f.id),
-  ).length;
-  const notes =
-    !announcement.digest && ongoing > 0
-      ? [
-          `${ongoing} ongoing finding${ongoing === 1 ? '' : 's'} at or above ${minSeverity} ${ongoing === 1 ? 'is' : 'are'} not repeated here (the weekly digest lists every open finding; the report has them all).`,
-        ]
-      : [];
-  return buildAlert(
-    { ...report, findings: listed },
-    { minSeverity, kind: announcement.digest ? 'digest' : 'changes', notes },
-  );
 };
 
 /**
@@ -340,7 +317,7 @@ export const createHandler = (deps: HandlerDeps) => {
           )
         : undefined;
     const alert = announcement
-      ? changesAlert(report, announcement, request.minSeverity)
+      ? buildChangesAlert(report, announcement, request.minSeverity)
       : buildAlert(report, { minSeverity: request.minSeverity });
     const skip = request.dryRun
       ? 'dryRun'

@@ -1,5 +1,5 @@
 import type { Finding } from '../domain/finding.js';
-import { lifecycleLine } from '../domain/lifecycle.js';
+import { type Announcement, lifecycleLine } from '../domain/lifecycle.js';
 import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import type { Report } from '../domain/report.js';
 import { renderText } from './text.js';
@@ -332,5 +332,28 @@ export const buildAlert = (report: Report, options: AlertOptions): Alert => {
     largestFitting(all.findings, max, (n) => compose(report, options, { ...all, waived: 0, findings: n })) ??
     largestFitting(all.errors, max, (n) => compose(report, options, { waived: 0, findings: 0, errors: n })) ??
     summaryAlone(report, options, max)
+  );
+};
+
+/**
+ * The alert of a `changes` run: only the new, reopened and raised findings at or above the threshold
+ * (every open one on the digest day), the fixed ones, and expiring waivers; the ongoing ones counted.
+ */
+export const buildChangesAlert = (report: Report, announcement: Announcement, minSeverity: Severity): Alert => {
+  const listed = announcement.digest
+    ? report.findings
+    : report.findings.filter((f) => announcement.findingIds.has(f.id));
+  const ongoing = report.findings.filter(
+    (f) => atOrAbove(f.severity, minSeverity) && !announcement.findingIds.has(f.id),
+  ).length;
+  const notes =
+    !announcement.digest && ongoing > 0
+      ? [
+          `${ongoing} ongoing finding${ongoing === 1 ? '' : 's'} at or above ${minSeverity} ${ongoing === 1 ? 'is' : 'are'} not repeated here (the weekly digest lists every open finding; the report has them all).`,
+        ]
+      : [];
+  return buildAlert(
+    { ...report, findings: listed },
+    { minSeverity, kind: announcement.digest ? 'digest' : 'changes', notes },
   );
 };

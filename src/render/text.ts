@@ -1,4 +1,4 @@
-import { lifecycleLine } from '../domain/lifecycle.js';
+import { type FindingState, lifecycleLine } from '../domain/lifecycle.js';
 import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import type { OrganizationReport, Report } from '../domain/report.js';
 
@@ -207,4 +207,21 @@ export const renderOrganizationText = (report: OrganizationReport, colour: Palet
     (account) => `${colour.bold(`== account ${account.account} ==`)}\n${renderText(account, colour)}`,
   );
   return `${[lines.join('\n'), ...sections].join('\n')}\n`;
+};
+
+/** Renders the state table's findings (`batch-iam-drift findings`): one block per finding. */
+export const renderStates = (states: readonly FindingState[], table: string, colour: Palette = NO_COLOUR): string => {
+  const lines = [colour.bold(`${count(states.length, 'finding')} in ${terminalSafe(table)}`)];
+  for (const s of states) {
+    const paint = colour[SEVERITY_COLOUR[s.severity]];
+    lines.push(
+      '',
+      `${s.status.toUpperCase()} ${paint(s.severity)} [${s.rule}] ${terminalSafe(s.title)}`,
+      `  resource:   ${s.resource.type} ${terminalSafe(s.resource.arn)}`,
+      `  first seen: ${s.firstSeen}  last seen: ${s.lastSeen}`,
+      `  ${s.status} since ${s.statusChangedAt} (run ${terminalSafe(s.changedBy)})${s.waiverExpires ? `, waiver expires ${s.waiverExpires}` : ''}`,
+      colour.dim(`  id:         ${s.id}`),
+    );
+  }
+  return `${lines.join('\n')}\n`;
 };

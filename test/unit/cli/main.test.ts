@@ -10,6 +10,7 @@ import { type Alert, buildAlert } from '../../../src/render/alert.js';
 import { ce, snapshotOf, withExtraInstancePolicy } from '../../support/domain.js';
 import { fakePorts, NO_CREDENTIALS } from '../../support/fake-ports.js';
 import { reportSchemaErrors } from '../../support/schema.js';
+import { memoryStateStore } from '../../support/state.js';
 
 const capture = (isTTY = false) => {
   const out: string[] = [];
@@ -40,6 +41,9 @@ const ports = (
   createPublisher: () => publisher,
   createDirectory: () => ({ activeAccounts: async () => [] }),
   credentials: NO_CREDENTIALS,
+  createStateStore: () => {
+    throw new Error('no state table in this test');
+  },
 });
 
 describe('runCli', () => {
@@ -322,5 +326,80 @@ describe('runCli', () => {
     expect(c.err.join('')).toMatch(
       /could not publish to arn:aws:sns:us-east-1:123456789012:alerts: AuthorizationError/,
     );
+  });
+});
+
+describe('runCli with a state table', () => {
+  const withState = (
+    store: ReturnType<typeof memoryStateStore>,
+    snapshot = withExtraInstancePolicy('AdministratorAccess'),
+  ): CliDeps => ({
+    ...ports(snapshot),
+    createStateStore: ({ table }) => {
+      expect(table).toBe('batch-iam-drift-findings');
+      return store;
+    },
+  });
+  const argv = ['audit', '--quiet', '--state-table', 'batch-iam-drift-findings'];
+
+  it('marks findings new on the first run and ongoing on the next, and lists the table with findings', async () => {
+    const store = memoryStateStore();
+    const first = capture();
+    expect(await runCli(argv, first.io(), withState(store))).toBe(1);
+    expect(first.out.join('')).toContain('2 new, 0 ongoing, 0 resolved');
+    expect(first.out.join('')).toMatch(
+      /\[dangerous-permission\][^\n]*\n {4}status: {4}new, first seen \d{4}-\d{2}-\d{2}/,
+    );
+    const second = capture();
+    expect(await runCli(argv, second.io(), withState(store))).toBe(1);
+    expect(second.out.join('')).toContain('0 new, 2 ongoing, 0 resolved');
+    // The drift is fixed: the next run resolves it.
+    const third = capture();
+    expect(await runCli(argv, third.io(), withState(store, withExtraInstancePolicy('AmazonEC2ReadOnlyAccess')))).toBe(
+      0,
+    );
+    expect(third.out.join('')).toContain('FIXED SINCE THE LAST RUN');
+
+    const listed = capture();
+    const code = await runCli(
+      ['findings', '--state-table', 'batch-iam-drift-findings', '--status', 'resolved', '--format', 'json'],
+      listed.io(),
+      withState(store),
+    );
+    expect(code).toBe(0);
+    const out = JSON.parse(listed.out.join(''));
+    expect(out.account).toBe('123456789012');
+    expect(out.findings.map((f: { rule: string; status: string }) => [f.rule, f.status])).toEqual([
+      ['dangerous-permission', 'resolved'],
+    ]);
+    const text = capture();
+    await runCli(
+      ['findings', '--state-table', 'batch-iam-drift-findings', '--since', '2999-01-01'],
+      text.io(),
+      withState(store),
+    );
+    expect(text.out.join('')).toBe('0 findings in dynamodb:findings (account 123456789012)\n');
+  });
+
+  it('exits 3 and says so when the state cannot be read', async () => {
+    const out = capture();
+    expect(await runCli(argv, out.io(), withState(memoryStateStore({ failLoad: true })))).toBe(3);
+    expect(out.out.join('')).toContain('finding history unavailable (the state could not be read)');
+  });
+
+  it.each([
+    [['findings'], /findings needs --state-table NAME/],
+    [
+      ['findings', '--state-table', 'tbl', '--status', 'fixed'],
+      /--status must be open, resolved or waived, not "fixed"/,
+    ],
+    [['findings', '--state-table', 'tbl', '--since', 'yesterday'], /--since must be a date \(YYYY-MM-DD\)/],
+    [['audit', '--state-table', 'x'], /--state-table "x" is not a DynamoDB table name/],
+    [['audit', '--state-table', 'tbl', '--accounts', 'all'], /--state-table keeps one account's findings/],
+    [['findings', '--state-table', 'tbl', '--fail-on', 'high'], /--fail-on is not an option of findings/],
+  ])('rejects %j', async (args, message) => {
+    const out = capture();
+    expect(await runCli(args, out.io(), ports())).toBe(2);
+    expect(out.err.join('')).toMatch(message);
   });
 });

@@ -73,7 +73,8 @@ describe('serverless.yml, packaged', () => {
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
     const lifecycle = (
-      (template.Resources.LifecyclePolicy as { Properties: { PolicyDocument: unknown } }).Properties.PolicyDocument as {
+      (template.Resources.LifecyclePolicy as unknown as { Properties: { PolicyDocument: unknown } }).Properties
+        .PolicyDocument as {
         Statement: Statement[];
       }
     ).Statement;
@@ -84,7 +85,8 @@ describe('serverless.yml, packaged', () => {
       'SecurityHubEnabled',
     );
     const env = (
-      (template.Resources.AuditLambdaFunction as { Properties: { Environment: unknown } }).Properties.Environment as {
+      (template.Resources.AuditLambdaFunction as unknown as { Properties: { Environment: unknown } }).Properties
+        .Environment as {
         Variables: Record<string, unknown>;
       }
     ).Variables;
@@ -168,7 +170,7 @@ describe('serverless.yml, packaged', () => {
     ]);
     const environment =
       (
-        (template.Resources.AuditLambdaFunction as { Properties: { Environment: unknown } }).Properties.Environment as
+        template.Resources.AuditLambdaFunction?.Properties.Environment as
           | { Variables: Record<string, unknown> }
           | undefined
       )?.Variables ?? {};

@@ -6,12 +6,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSnsPublisher } from '../../../src/aws/sns-publisher.js';
 import { AWS_DEFAULT_BASELINE } from '../../../src/domain/baseline.js';
-import type { FindingState, StateWrite } from '../../../src/domain/lifecycle.js';
 import type { LambdaConfig } from '../../../src/lambda/config.js';
 import { createHandler } from '../../../src/lambda/handler.js';
-import type { FindingStateStore, ReportStore, StateWriteOutcome } from '../../../src/ports.js';
+import type { FindingStateStore, ReportStore } from '../../../src/ports.js';
 import { ce, withExtraInstancePolicy } from '../../support/domain.js';
 import { fakePorts } from '../../support/fake-ports.js';
+import { memoryReportStore, memoryStateStore } from '../../support/state.js';
 
 const snsMock = mockClient(SNSClient);
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:batch-iam-drift-alerts';
@@ -38,48 +38,6 @@ const context = () =>
 
 const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events' };
 
-/** An in-memory state table; `failWrites`/`failLoad` make it refuse like DynamoDB would. */
-const memoryStore = (options: { failWrites?: boolean; failLoad?: boolean } = {}) => {
-  const items = new Map<string, FindingState>();
-  const store: FindingStateStore & { items: Map<string, FindingState> } = {
-    location: 'dynamodb:findings',
-    calls: { query: 0, transactWrite: 0 },
-    items,
-    async load() {
-      if (options.failLoad)
-        throw Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' });
-      return [...items.values()];
-    },
-    async write(writes: readonly StateWrite[]): Promise<StateWriteOutcome> {
-      if (options.failWrites) {
-        return {
-          written: 0,
-          conflicts: [],
-          failures: writes.map((write) => ({ write, code: 'AccessDeniedException', message: 'not authorized' })),
-        };
-      }
-      for (const w of writes) items.set(w.state.id, w.state);
-      return { written: writes.length, conflicts: [], failures: [] };
-    },
-  };
-  return store;
-};
-
-const memoryReports = () => {
-  const objects = new Map<string, string>();
-  const store: ReportStore & { objects: Map<string, string> } = {
-    objects,
-    location: (key) => `s3://reports/${key}`,
-    async put(key, text) {
-      objects.set(key, text);
-    },
-    async get(key) {
-      return objects.get(key) ?? '';
-    },
-  };
-  return store;
-};
-
 const build = (stateStore: FindingStateStore, reportStore?: ReportStore) =>
   createHandler({
     config,
@@ -105,7 +63,7 @@ describe('the handler with a state table', () => {
 
   it('leaves the state unwritten when the alert cannot be published, so the next run announces the same change', async () => {
     snsMock.on(PublishCommand).rejects(Object.assign(new Error('KMS key disabled'), { name: 'KMSDisabledException' }));
-    const store = memoryStore();
+    const store = memoryStateStore();
     await expect(build(store)(scheduled, context())).rejects.toThrow(/Could not publish the alert/);
     expect(store.items.size).toBe(0);
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-2' });
@@ -116,8 +74,8 @@ describe('the handler with a state table', () => {
   });
 
   it('says at once, in a second alert and in the report, when the state cannot be written', async () => {
-    const reports = memoryReports();
-    const summary = await build(memoryStore({ failWrites: true }), reports)(scheduled, context());
+    const reports = memoryReportStore();
+    const summary = await build(memoryStateStore({ failWrites: true }), reports)(scheduled, context());
     expect(summary).toMatchObject({ published: true, complete: false });
     expect(subjects()).toEqual([
       '[batch-iam-drift] 2 new, 0 ongoing, 0 resolved in 123456789012 (open: 1 critical)',
@@ -134,7 +92,7 @@ describe('the handler with a state table', () => {
   });
 
   it('alerts every finding as of unknown history, incomplete, when the state cannot be read, and writes nothing', async () => {
-    const store = memoryStore({ failLoad: true });
+    const store = memoryStateStore({ failLoad: true });
     const summary = await build(store)(scheduled, context());
     expect(summary).toMatchObject({ published: true, complete: false });
     const message = JSON.parse(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}');
@@ -147,7 +105,7 @@ describe('the handler with a state table', () => {
   });
 
   it('returns the report itself to an on-demand invocation', async () => {
-    const summary = await build(memoryStore())({ dryRun: true }, context());
+    const summary = await build(memoryStateStore())({ dryRun: true }, context());
     expect(summary.report?.lifecycle?.summary).toEqual({ new: 2, ongoing: 0, resolved: 0, severityChanged: 0 });
     expect(summary.published).toBe(false);
   });
