@@ -43,6 +43,7 @@ export const parseOrganizationConfig = (env: Readonly<Record<string, string | un
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) {
     throw new ConfigError(`MAX_CONCURRENCY must be a whole number from 1 to 10000, not "${env.MAX_CONCURRENCY}".`);
   }
+  // Organisation runs keep no finding state: `changes` (the stack's default) publishes as `findings` does.
   const alertMode = env.ALERT_MODE?.trim() === 'always' ? 'always' : 'findings';
   return {
     topicArn: env.TOPIC_ARN?.trim() || undefined,

@@ -133,7 +133,7 @@ describe('the deployed bundle against moto', () => {
       version: '1.0',
       source: 'custom',
       content: { textType: 'client-markdown', title: `batch-iam-drift: 1 critical in ${ACCOUNT}` },
-      metadata: { threadId: `batch-iam-drift-${ACCOUNT}` },
+      metadata: { threadId: `batch-iam-drift-${ACCOUNT}-${report.startedAt}` },
     });
     expect(slack.content.nextSteps).toEqual([
       '`aws iam detach-role-policy --role-name ecsInstanceRole --policy-arn arn:aws:iam::aws:policy/AdministratorAccess`',
