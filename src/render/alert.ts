@@ -2,7 +2,10 @@ import type { Finding } from '../domain/finding.js';
 import { type Announcement, lifecycleLine } from '../domain/lifecycle.js';
 import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import type { Report } from '../domain/report.js';
-import { renderText } from './text.js';
+import { renderText, splitCommand } from './text.js';
+
+/** Plain-text mail is read at 78 columns (RFC 5322's recommended line length). */
+export const EMAIL_WIDTH = 78;
 
 /** SNS's limit for one message, attributes included (256 KiB). */
 export const SNS_MAX_BYTES = 262_144;
@@ -52,8 +55,10 @@ export const asciiSubject = (text: string): string =>
     .slice(0, SUBJECT_MAX);
 
 /**
- * Role names, policy text and status reasons are untrusted: escape what Slack treats as markup
- * (`&`, `<`, `>` make links and mentions) and what Markdown treats as formatting, and drop control characters.
+ * Role names, policy text and status reasons are untrusted. Slack's mrkdwn escapes only `&`, `<`, `>`
+ * (which make links and mentions); it has no escape for the formatting characters, and shows a
+ * backslash as typed. So a zero-width space goes before each `*`, `_`, `~` and backtick: Slack opens
+ * formatting only at a word boundary, and the characters still show as typed. Control characters go.
  */
 export const slackEscape = (text: string): string =>
   text
@@ -62,7 +67,7 @@ export const slackEscape = (text: string): string =>
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_~|[\]#])/g, '\\$1');
+    .replace(/([`*_~])/g, '\u200b$1');
 
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
@@ -105,6 +110,15 @@ export const alertSubject = (report: Report, minSeverity: Severity, kind?: Alert
 const slackCode = (command: string): string =>
   `\`${command.replace(/`/g, "'").replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}\``;
 
+/** A fix for Slack: its prose as text, its command as inline code (copied whole). */
+const slackStep = (remediation: string): string => {
+  const { before, command, after } = splitCommand(remediation);
+  if (command === undefined) return clip(slackEscape(remediation), 300);
+  const prose = slackEscape(before.replace(/[\s:(]+$/, ''));
+  const rest = slackEscape(after.replace(/^\)/, '').trim());
+  return `${prose ? `${prose}: ` : ''}${slackCode(clip(command, 300))}${rest ? ` ${rest}` : ''}`;
+};
+
 const slackPayload = (report: Report, shown: readonly Finding[], omitted: number, minSeverity: Severity) => {
   const counts = countsAtOrAbove(report, minSeverity) || 'no drift';
   const changes = report.lifecycle?.stateRead ? ` (${lifecycleLine(report.lifecycle)})` : '';
@@ -137,7 +151,7 @@ const slackPayload = (report: Report, shown: readonly Finding[], omitted: number
     if (next.length > SLACK_DESCRIPTION_MAX) break;
     description = next;
   }
-  const nextSteps = [...new Set(top.map((f) => clip(f.remediation, 300)))].slice(0, SLACK_NEXT_STEPS).map(slackCode);
+  const nextSteps = [...new Set(top.map((f) => f.remediation))].slice(0, SLACK_NEXT_STEPS).map(slackStep);
   return {
     version: '1.0',
     source: 'custom',
@@ -214,7 +228,7 @@ const compose = (report: Report, options: AlertOptions, keep: Kept): Alert => {
         ]
       : []),
   ];
-  const email = renderText(trimmed, undefined, { minSeverity: options.minSeverity, notes });
+  const email = renderText(trimmed, undefined, { minSeverity: options.minSeverity, notes, width: EMAIL_WIDTH });
   const json = JSON.stringify(trimmed);
   const message = JSON.stringify({
     default: email,

@@ -1,4 +1,4 @@
-import { type FindingState, lifecycleLine } from '../domain/lifecycle.js';
+import { type FindingState, findingRegions, lifecycleLine } from '../domain/lifecycle.js';
 import { atOrAbove, SEVERITIES, type Severity } from '../domain/model.js';
 import type { OrganizationReport, Report } from '../domain/report.js';
 
@@ -58,7 +58,60 @@ export interface TextOptions {
   readonly minSeverity?: Severity;
   /** Extra lines after the summary, e.g. that findings were left out to fit a message. */
   readonly notes?: readonly string[];
+  /**
+   * Wrap at this many columns (email: 78), with continuation lines aligned under the text. A command
+   * is never broken: one that does not fit goes on a line of its own, as does any single word (an
+   * ARN) longer than the line.
+   */
+  readonly width?: number;
 }
+
+/** Where a command starts in a fix: `aws SERVICE VERB`, or a shell loop over revisions. */
+const COMMAND_START = /(?:\baws [a-z0-9-]+ [a-z0-9-]+|\bfor r in )/;
+/** Where it ends: prose after it (", or …", ", then …", " (the …)") or a closing parenthesis. */
+const COMMAND_END = /\)(?=[,.]?(?:\s|$))|, or |, then | \((?:the|where) /;
+
+/** Splits a fix into the prose before a command, the command, and the prose after it. */
+export const splitCommand = (text: string): { before: string; command?: string; after: string } => {
+  const start = text.search(COMMAND_START);
+  if (start < 0) return { before: text, after: '' };
+  const rest = text.slice(start);
+  const end = rest.search(COMMAND_END);
+  const command = (end < 0 ? rest : rest.slice(0, end)).trimEnd();
+  return { before: text.slice(0, start), command, after: rest.slice(command.length) };
+};
+
+/** Words to wrap, a command kept as one word with the punctuation around it. */
+const tokens = (text: string): string[] => {
+  const { before, command, after } = splitCommand(text);
+  if (command === undefined) return text.split(' ').filter(Boolean);
+  const head = before.split(' ').filter(Boolean);
+  const tail = after.split(' ').filter(Boolean);
+  // "(aws … get-policy-version)," stays one word: punctuation touching the command travels with it.
+  const glued = `${before.endsWith(' ') || before === '' ? '' : (head.pop() ?? '')}${command}${after.startsWith(' ') || after === '' ? '' : (tail.shift() ?? '')}`;
+  return [...head, glued, ...tail];
+};
+
+/** Wraps one line greedily at `width`, continuation lines indented to where its text starts. */
+const wrapLine = (line: string, width: number): string[] => {
+  if (line.length <= width) return [line];
+  const label = /^(\s*(?:[a-z][a-z ]*:\s+|\[[a-z-]+\]\s|fixed:\s)?)/.exec(line)?.[1] ?? '';
+  const indent = ' '.repeat(label.length);
+  const out: string[] = [];
+  let current = label;
+  for (const word of tokens(line.slice(label.length))) {
+    const blank = current.trim() === '' || current === label;
+    const next = blank ? `${current}${word}` : `${current} ${word}`;
+    if (next.length <= width || blank) {
+      current = next;
+    } else {
+      out.push(current);
+      current = `${indent}${word}`;
+    }
+  }
+  out.push(current);
+  return out;
+};
 
 /** Renders the report for a terminal or a plain-text mail body: summary, then findings grouped by severity, then errors. */
 export const renderText = (report: Report, colour: Palette = NO_COLOUR, options: TextOptions = {}): string => {
@@ -113,6 +166,8 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
         );
       }
       lines.push(`    resource:  ${finding.resource.type} ${terminalSafe(finding.resource.arn)}`);
+      const regions = findingRegions(finding);
+      if (regions.length > 0) lines.push(`    regions:   ${regions.join(', ')}`);
       lines.push(`    expected:  ${terminalSafe(finding.expected)}`);
       lines.push(`    actual:    ${terminalSafe(finding.actual)}`);
       const names = (arns: readonly string[]) => arns.map((arn) => terminalSafe(shortName(arn))).join(', ');
@@ -167,7 +222,16 @@ export const renderText = (report: Report, colour: Palette = NO_COLOUR, options:
       );
     }
   }
-  return `${lines.join('\n')}\n`;
+  if (report.findings.length > 0 || fixed.length > 0) {
+    lines.push(
+      '',
+      colour.dim(
+        "id: the finding's fingerprint (rule, resource, role kind, subject), the same on every run; waivers, the state table and Security Hub key on it.",
+      ),
+    );
+  }
+  const width = options.width;
+  return `${(width ? lines.flatMap((line) => wrapLine(line, width)) : lines).join('\n')}\n`;
 };
 
 /**

@@ -82,8 +82,9 @@ describe('the handler with a state table', () => {
       '[batch-iam-drift] STATE NOT SAVED in 123456789012: AccessDeniedException',
     ]);
     const second = JSON.parse(snsMock.commandCalls(PublishCommand)[1]?.args[0].input.Message ?? '{}');
-    expect(second.email).toContain('The finding state could not be written after this run');
-    expect(second.email).toContain('2 finding state items were not written, so the next run may announce them again');
+    const words = (second.email as string).replace(/\s+/g, ' ');
+    expect(words).toContain('The finding state could not be written after this run');
+    expect(words).toContain('2 finding state items were not written, so the next run may announce them again');
     // The stored report, rewritten, carries the error too.
     const latest = JSON.parse(reports.objects.get('reports/123456789012/latest.json') ?? '{}');
     expect(latest.errors.map((e: { operation: string }) => e.operation)).toEqual(['dynamodb:TransactWriteItems']);

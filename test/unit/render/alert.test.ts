@@ -115,7 +115,7 @@ describe('buildAlert', () => {
     expect(reportSchemaErrors(json)).toEqual([]);
     expect(parts(alert.message).email).toMatch(/CRITICAL \(1\)\n {2}\[managed-policy-unexpected\] the critical one/);
     expect(parts(alert.message).email).toMatch(
-      /waived findings were left out to fit the SNS message limit: \d+ more in the report/,
+      /waived findings were left out to fit the SNS\s+message\s+limit:\s+\d+\s+more\s+in\s+the\s+report/,
     );
     expect(alert.subject).toBe('[batch-iam-drift] 1 critical in 123456789012');
   });
@@ -138,11 +138,22 @@ describe('buildAlert', () => {
     const withCommand = { ...hostile, remediation: 'aws iam x --role-name `rm` <!here>' };
     const many = [withCommand, ...Array.from({ length: 40 }, (_, i) => finding(i + 2, 'high', 'y'.repeat(500)))];
     const slack = JSON.parse(parts(buildAlert(reportOf(many), { minSeverity: 'medium' }).message).https);
-    expect(slack.content.description).toContain('role &lt;!channel&gt; \\*pwned\\* \\`x\\` \\[link\\](http://evil)');
+    expect(slack.content.description).toContain(
+      'role &lt;!channel&gt; \u200b*pwned\u200b* \u200b`x\u200b` [link](http://evil)',
+    );
+    // Slack shows a backslash as typed: none is added.
+    expect(slack.content.description).not.toContain('\\');
     expect(slack.content.description).not.toContain('\u0007');
     expect(slack.content.description.length).toBeLessThanOrEqual(3000);
     expect(slack.content.nextSteps.length).toBeLessThanOrEqual(5);
     expect(slack.content.nextSteps[0]).toBe("`aws iam x --role-name 'rm' &lt;!here&gt;`");
+    const prose = {
+      ...finding(2, 'critical', 'z'),
+      remediation: 'Remove AWS:1 from the trust policy: aws iam update-assume-role-policy --role-name r',
+    };
+    const steps = JSON.parse(parts(buildAlert(reportOf([prose]), { minSeverity: 'medium' }).message).https).content
+      .nextSteps;
+    expect(steps).toEqual(['Remove AWS:1 from the trust policy: `aws iam update-assume-role-policy --role-name r`']);
   });
 });
 
@@ -158,7 +169,7 @@ describe('slackEscape', () => {
   it.each([
     ['<@U123>', '&lt;@U123&gt;'],
     ['a & b', 'a &amp; b'],
-    ['_under_ ~strike~', '\\_under\\_ \\~strike\\~'],
+    ['_under_ ~strike~', '\u200b_under\u200b_ \u200b~strike\u200b~'],
   ])('escapes %s', (input, output) => {
     expect(slackEscape(input)).toBe(output);
   });
