@@ -25,11 +25,16 @@ export const newRunId = (startedAt: Date, suffix = randomBytes(4).toString('hex'
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')}-${suffix}`;
 
-/** Where one account's reports are kept: the run's JSON and text, dated, and `latest.json`, written last. */
+/** Where one account's reports are kept: the run's JSON, text and HTML, dated, and `latest.json`, written last. */
 export const reportKeys = (account: string, runId: string, startedAt: string) => {
   const [yyyy, mm, dd] = startedAt.slice(0, 10).split('-');
   const base = `reports/${account}/${yyyy}/${mm}/${dd}/${runId}`;
-  return { json: `${base}.json`, text: `${base}.txt`, latest: `reports/${account}/latest.json` } as const;
+  return {
+    json: `${base}.json`,
+    text: `${base}.txt`,
+    html: `${base}.html`,
+    latest: `reports/${account}/latest.json`,
+  } as const;
 };
 
 /** What a run's lifecycle step needs. */

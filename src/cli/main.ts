@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { access, readFile, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { commitLifecycle, idsOf, newRunId, trackFindings } from '../app/lifecycle.js';
@@ -22,6 +22,9 @@ import { ConfigError } from '../errors.js';
 import type { AuditPorts, CredentialProvider, FindingStateStore, OrganizationDirectory } from '../ports.js';
 import { parseRegionList } from '../regions.js';
 import { buildAlert, buildChangesAlert } from '../render/alert.js';
+import { renderCsv } from '../render/csv.js';
+import { renderHtml } from '../render/html.js';
+import { renderOcsf } from '../render/ocsf.js';
 import { NO_COLOUR, type Palette, renderOrganizationText, renderStates, renderText } from '../render/text.js';
 import { TOOL } from '../version.js';
 
@@ -69,7 +72,8 @@ export interface CliDeps {
 }
 
 export const USAGE = `Usage:
-  batch-iam-drift audit [--regions LIST|all] [--baseline FILE] [--format text|json] [--output FILE]
+  batch-iam-drift audit [--regions LIST|all] [--baseline FILE] [--format FORMAT[,FORMAT]]
+                        [--output FILE | --output-dir DIR]
                         [--fail-on SEVERITY] [--publish TOPIC_ARN] [--quiet]
                         [--profile NAME] [--role-arn ARN [--external-id ID]] [--iam-reads MODE]
                         [--accounts LIST|all [--ou OU_ID] [--exclude-accounts LIST] [--role-name NAME]
@@ -102,7 +106,11 @@ Options:
   --iam-reads MODE     auto (default): bulk (GetAccountAuthorizationDetails) or per-role reads,
                        whichever the account's size makes cheaper; bulk or per-role force one
   --baseline FILE      the team's baseline (YAML or JSON), laid over the built-in AWS defaults
-  --format text|json   output format (default: text)
+  --format FORMAT      text (default), json (the report), html (one self-contained page with the
+                       blast-radius graph), csv (a row per finding) or ocsf (OCSF Detection
+                       Findings); several, comma-separated, with --output-dir
+  --output-dir DIR     write each format to DIR/report.txt, report.json, report.html, report.csv,
+                       report.ocsf.json (created when missing)
   --output FILE        write the report (or the captured baseline) to FILE instead of standard output
   --fail-on SEVERITY   exit 1 when a finding is at or above it: ${SEVERITIES.join('|')} (default: medium)
   --severity SEVERITY  list only findings at or above it in the text output (the others are counted;
@@ -150,7 +158,7 @@ export const AUDIT_HELP = `Usage: batch-iam-drift audit [options]
 Audits the IAM roles behind every AWS Batch compute environment (and job definition and EventBridge
 rule) in the regions, and reports each drift once with its severity, blast radius and fix.
 
-Options: --regions, --baseline, --format, --output, --fail-on, --severity, --publish, --profile,
+Options: --regions, --baseline, --format, --output, --output-dir, --fail-on, --severity, --publish, --profile,
 --role-arn, --external-id, --accounts, --ou, --exclude-accounts, --role-name, --concurrency,
 --iam-reads, --state-table, --connect-timeout, --request-timeout, --quiet, --debug
 (batch-iam-drift --help explains each).
@@ -159,6 +167,7 @@ Examples:
   batch-iam-drift audit --regions us-east-1,eu-west-1
   batch-iam-drift audit --regions all --baseline infra/baseline.yaml --fail-on high
   batch-iam-drift audit --profile prod --format json --output report.json
+  batch-iam-drift audit --format json,html,csv --output-dir reports/   # open reports/report.html
   batch-iam-drift audit --severity high                # list high and critical only; exit code unchanged
   batch-iam-drift audit --accounts all --regions all --format json --output org-report.json
   batch-iam-drift audit --state-table batch-iam-drift-prod-FindingStateTable-ABC  # new/ongoing/resolved
@@ -190,6 +199,21 @@ Examples:
   batch-iam-drift audit --regions us-east-1,eu-west-1 --baseline infra/baseline.yaml
 `;
 
+/** The report formats `--format` takes. */
+export const REPORT_FORMATS = ['text', 'json', 'html', 'csv', 'ocsf'] as const;
+
+/** One of {@link REPORT_FORMATS}. */
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** The file each format is written to in `--output-dir`. */
+export const FORMAT_FILES: Readonly<Record<ReportFormat, string>> = {
+  text: 'report.txt',
+  json: 'report.json',
+  html: 'report.html',
+  csv: 'report.csv',
+  ocsf: 'report.ocsf.json',
+};
+
 /** Parsed and validated `audit` options. */
 export interface AuditArgs {
   /** The regions, `all`, or undefined: the profile's region, looked up before the run. */
@@ -198,8 +222,11 @@ export interface AuditArgs {
   readonly iamReads: IamReadStrategy;
   readonly organization?: AccountArgs | undefined;
   readonly baseline?: string | undefined;
-  readonly format: 'text' | 'json';
+  /** One format, or several with `outputDir`. */
+  readonly formats: readonly ReportFormat[];
   readonly output?: string | undefined;
+  /** With several formats: the directory the files go to (`report.json`, `report.html`, ...). */
+  readonly outputDir?: string | undefined;
   readonly failOn: Severity;
   /** Text output lists only findings at or above this. */
   readonly showFrom?: Severity | undefined;
@@ -255,6 +282,7 @@ const OPTIONS = {
   severity: { type: 'string' },
   publish: { type: 'string' },
   'state-table': { type: 'string' },
+  'output-dir': { type: 'string' },
   status: { type: 'string' },
   since: { type: 'string' },
   quiet: { type: 'boolean' },
@@ -288,6 +316,7 @@ const ALLOWED: Record<'audit' | 'baseline capture' | 'baseline validate' | 'find
     'concurrency',
     'iam-reads',
     'state-table',
+    'output-dir',
   ],
   findings: [
     'state-table',
@@ -508,8 +537,7 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
     connectMs: seconds('connect-timeout', DEFAULT_HTTP_TIMEOUTS.connectMs),
     requestMs: seconds('request-timeout', DEFAULT_HTTP_TIMEOUTS.requestMs),
   };
-  const format = (values.format as string | undefined) ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new ConfigError(`--format must be text or json, not "${format}".`);
+  const formatText = (values.format as string | undefined) ?? 'text';
   const stateTable = values['state-table'] as string | undefined;
   if (stateTable !== undefined && !/^[a-zA-Z0-9_.-]{3,255}$/.test(stateTable)) {
     throw new ConfigError(
@@ -532,12 +560,14 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
       }
       since = at.toISOString();
     }
+    if (formatText !== 'text' && formatText !== 'json')
+      throw new ConfigError(`findings --format must be text or json, not "${formatText}".`);
     return {
       command,
       table: stateTable,
       status: status as FindingStatus | undefined,
       since,
-      format,
+      format: formatText,
       output,
       regions,
       credentials,
@@ -555,6 +585,21 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
       timeouts,
     };
 
+  const formats = formatText.split(',').map((f) => f.trim().toLowerCase());
+  const unknownFormat = formats.find((f) => !(REPORT_FORMATS as readonly string[]).includes(f));
+  if (unknownFormat !== undefined || formats.length === 0) {
+    throw new ConfigError(
+      `--format takes ${REPORT_FORMATS.join(', ')} (or several, comma-separated), not "${unknownFormat ?? formatText}".`,
+    );
+  }
+  const outputDir = values['output-dir'] as string | undefined;
+  if (formats.length > 1 && !outputDir) {
+    throw new ConfigError(
+      `--format ${formatText} writes ${formats.length} files: name their directory with --output-dir DIR.`,
+    );
+  }
+  if (outputDir && output)
+    throw new ConfigError('--output names one file, --output-dir a directory for several: use one.');
   // Severities are names, not codes: HIGH and high are the same.
   const failOn = ((values['fail-on'] as string | undefined) ?? 'medium').toLowerCase();
   if (!(SEVERITIES as readonly string[]).includes(failOn)) {
@@ -583,8 +628,9 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
       iamReads: iamReads as IamReadStrategy,
       organization,
       baseline: values.baseline as string | undefined,
-      format,
+      formats: [...new Set(formats)] as ReportFormat[],
       output,
+      ...(outputDir ? { outputDir } : {}),
       failOn: failOn as Severity,
       showFrom: shown as Severity | undefined,
       quiet,
@@ -657,6 +703,62 @@ const setUp = async (
   return { regions: resolved, homeRegion, base, credentials: assumed };
 };
 
+/** Renders a report (or an organisation report) in one format. */
+const renderAs = (
+  format: ReportFormat,
+  report: Report | OrganizationReport,
+  colour: boolean,
+  showFrom: Severity | undefined,
+): string => {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'html':
+      return renderHtml(report);
+    case 'csv':
+      return renderCsv(report);
+    case 'ocsf':
+      return `${JSON.stringify(renderOcsf(report), null, 2)}\n`;
+    case 'text':
+      return 'kind' in report
+        ? renderOrganizationText(report, palette(colour))
+        : renderText(report, palette(colour), showFrom ? { minSeverity: showFrom } : {});
+  }
+};
+
+/** Writes the report in every format asked for: to standard output, `--output`, or `--output-dir`. */
+const writeReport = async (
+  args: AuditArgs,
+  io: CliIo,
+  report: Report | OrganizationReport,
+  progress: ((message: string) => void) | undefined,
+): Promise<void> => {
+  const colour = !args.output && !args.outputDir && io.stdout.isTTY === true && !io.env.NO_COLOR;
+  if (!args.outputDir) {
+    await emit(io, renderAs(args.formats[0] ?? 'text', report, colour, args.showFrom), args.output, progress);
+    return;
+  }
+  for (const format of args.formats) {
+    await emit(
+      io,
+      renderAs(format, report, false, args.showFrom),
+      join(args.outputDir, FORMAT_FILES[format]),
+      progress,
+    );
+  }
+};
+
+/** Creates `--output-dir` when missing, before any AWS call; fails when it cannot be written. */
+const checkOutputDir = async (dir: string | undefined): Promise<void> => {
+  if (!dir) return;
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw new ConfigError(`Cannot write to --output-dir ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+};
+
 /** Fails before any AWS call when the report could not be written where --output says. */
 const checkOutput = async (output: string | undefined): Promise<void> => {
   if (!output) return;
@@ -673,6 +775,7 @@ const checkOutput = async (output: string | undefined): Promise<void> => {
 const audit = async (args: AuditArgs, io: CliIo, deps: CliDeps): Promise<number> => {
   const progress = args.quiet ? undefined : (message: string) => io.stderr.write(`${message}\n`);
   await checkOutput(args.output);
+  await checkOutputDir(args.outputDir);
   const baseline: Baseline = args.baseline ? await loadBaselineFile(args.baseline) : AWS_DEFAULT_BASELINE;
   const setup = await setUp(args.regions, args.credentials, io, deps);
   if (args.organization) return auditOrganization(args, args.organization, setup, baseline, io, deps);
@@ -694,12 +797,7 @@ const audit = async (args: AuditArgs, io: CliIo, deps: CliDeps): Promise<number>
     return EXIT.incomplete;
   }
   if (args.stateTable) return auditWithState(args, args.stateTable, report, setup, io, deps);
-  const colour = args.format === 'text' && !args.output && io.stdout.isTTY === true && !io.env.NO_COLOR;
-  const text =
-    args.format === 'json'
-      ? `${JSON.stringify(report, null, 2)}\n`
-      : renderText(report, palette(colour), args.showFrom ? { minSeverity: args.showFrom } : {});
-  await emit(io, text, args.output, progress);
+  await writeReport(args, io, report, progress);
   if (args.publish) {
     const published = await publish(args, [report], setup, io, deps, progress);
     if (!published) return EXIT.usage;
@@ -764,12 +862,7 @@ const auditWithState = async (
   const outcome = await commitLifecycle(tracked, options, { alerted, at: new Date().toISOString() });
   if (outcome.errors.length > 0) report = { ...report, complete: false, errors: [...report.errors, ...outcome.errors] };
   if (report.lifecycle) progress?.(`State ${table}: ${outcome.written} items written`);
-  const colour = args.format === 'text' && !args.output && io.stdout.isTTY === true && !io.env.NO_COLOR;
-  const text =
-    args.format === 'json'
-      ? `${JSON.stringify(report, null, 2)}\n`
-      : renderText(report, palette(colour), args.showFrom ? { minSeverity: args.showFrom } : {});
-  await emit(io, text, args.output, progress);
+  await writeReport(args, io, report, progress);
   return exitCodeFor(report, args.failOn);
 };
 
@@ -898,10 +991,7 @@ const auditOrganization = async (
       ...(progress ? { onProgress: progress } : {}),
     },
   );
-  const colour = args.format === 'text' && !args.output && io.stdout.isTTY === true && !io.env.NO_COLOR;
-  const text =
-    args.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderOrganizationText(report, palette(colour));
-  await emit(io, text, args.output, progress);
+  await writeReport(args, io, report, progress);
   if (args.publish && !(await publish(args, report.accounts, setup, io, deps, progress))) return EXIT.usage;
   return organizationExitCode(report, args.failOn);
 };

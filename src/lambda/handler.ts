@@ -25,6 +25,7 @@ import { BatchIamDriftError } from '../errors.js';
 import type { AuditPorts, FindingStateStore, FindingsHub, ReportStore } from '../ports.js';
 import { alertBytes, asciiSubject, buildAlert, buildChangesAlert } from '../render/alert.js';
 import { asffId, changesToImport, toAsff } from '../render/asff.js';
+import { renderHtml } from '../render/html.js';
 import { renderText } from '../render/text.js';
 import { TOOL } from '../version.js';
 import type { LambdaConfig } from './config.js';
@@ -288,6 +289,7 @@ export const createHandler = (deps: HandlerDeps) => {
       try {
         await deps.reportStore.put(keys.json, `${JSON.stringify(r, null, 2)}\n`);
         await deps.reportStore.put(keys.text, renderText(r), undefined, 'text/plain; charset=utf-8');
+        await deps.reportStore.put(keys.html, renderHtml(r), undefined, 'text/html; charset=utf-8');
         return [];
       } catch (error) {
         logger.error('report not stored', { key: keys.json, error: error as Error });

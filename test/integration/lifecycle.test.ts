@@ -241,6 +241,7 @@ describe('the finding lifecycle against moto (DynamoDB, S3, SNS to SQS, Security
       const key = String(run.reportLocation).slice(`s3://${BUCKET}/`.length);
       expect(keys).toContain(key);
       expect(keys).toContain(key.replace(/\.json$/, '.txt'));
+      expect(keys).toContain(key.replace(/\.json$/, '.html'));
     }
     expect(keys).toContain(`reports/${ACCOUNT}/latest.json`);
     const latest = await new S3Client({ ...aws(), forcePathStyle: true }).send(

@@ -20,3 +20,8 @@ export const reportSchemaErrors = (report: unknown): string[] => {
 
 /** Validates an organisation report against docs/organization-report.schema.json (its accounts against report.schema.json). */
 export const organizationSchemaErrors = (report: unknown): string[] => errorsOf(validate, report);
+
+const validateOcsf = ajv.compile(load('ocsf-detection-finding.schema.json'));
+
+/** Validates `--format ocsf` output against docs/ocsf-detection-finding.schema.json. */
+export const ocsfSchemaErrors = (findings: unknown): string[] => errorsOf(validateOcsf, findings);

@@ -1,15 +1,17 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { AlertPublisher } from '../../../src/aws/sns-publisher.js';
 import { AUDIT_HELP, BASELINE_HELP, type CliDeps, runCli, USAGE } from '../../../src/cli/main.js';
 import { ConfigError } from '../../../src/errors.js';
 import type { AuditPorts } from '../../../src/ports.js';
 import { type Alert, buildAlert } from '../../../src/render/alert.js';
+import { CSV_COLUMNS, csvField } from '../../../src/render/csv.js';
 import { ce, snapshotOf, withExtraInstancePolicy } from '../../support/domain.js';
 import { fakePorts, NO_CREDENTIALS } from '../../support/fake-ports.js';
-import { reportSchemaErrors } from '../../support/schema.js';
+import { ocsfSchemaErrors, reportSchemaErrors } from '../../support/schema.js';
 import { memoryStateStore } from '../../support/state.js';
 
 const capture = (isTTY = false) => {
@@ -92,7 +94,10 @@ describe('runCli', () => {
     [['audit', '--fail-on', 'hgih'], /--fail-on must be one of critical, high, medium, low, info, not "hgih"/],
     [['audit', '--regions'], /^batch-iam-drift: --regions needs a value\./],
     [['audit', '--regions', 'us-east-1,mars-1'], /"mars-1" is not an AWS region name/],
-    [['audit', '--format', 'xml'], /--format must be text or json, not "xml"/],
+    [
+      ['audit', '--format', 'xml'],
+      /--format takes text, json, html, csv, ocsf \(or several, comma-separated\), not "xml"/,
+    ],
     [['audit', '--fail-on', 'severe'], /--fail-on must be one of critical, high, medium, low, info/],
     [['scan'], /Unknown command "scan"/],
     [['baseline'], /"baseline" takes "capture" or "validate", not nothing/],
@@ -397,6 +402,92 @@ describe('runCli with a state table', () => {
     [['audit', '--state-table', 'x'], /--state-table "x" is not a DynamoDB table name/],
     [['audit', '--state-table', 'tbl', '--accounts', 'all'], /--state-table keeps one account's findings/],
     [['findings', '--state-table', 'tbl', '--fail-on', 'high'], /--fail-on is not an option of findings/],
+  ])('rejects %j', async (args, message) => {
+    const out = capture();
+    expect(await runCli(args, out.io(), ports())).toBe(2);
+    expect(out.err.join('')).toMatch(message);
+  });
+});
+
+describe('runCli report formats', () => {
+  const hostile = () => withExtraInstancePolicy('AdministratorAccess');
+
+  it('writes json, html, csv and ocsf into --output-dir in one run', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'bid-formats-')), 'out');
+    const out = capture();
+    const code = await runCli(
+      ['audit', '--quiet', '--format', 'json,html,csv,ocsf', '--output-dir', dir],
+      out.io(),
+      ports(hostile()),
+    );
+    expect(code).toBe(1);
+    expect(out.out.join('')).toBe('');
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    expect(reportSchemaErrors(report)).toEqual([]);
+
+    // CSV: RFC 4180 quoting that a CSV parser reads back field for field, one row per finding.
+    const rows = parse(readFileSync(join(dir, 'report.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(report.findings.length);
+    expect(Object.keys(rows[0] ?? {})).toEqual([...CSV_COLUMNS]);
+    for (const [i, f] of report.findings.entries()) {
+      expect(rows[i]).toMatchObject({
+        account: report.account,
+        severity: f.severity,
+        rule: f.rule,
+        title: f.title,
+        resource_arn: f.resource.arn,
+        expected: f.expected,
+        actual: f.actual,
+        remediation: f.remediation,
+        compute_environments: f.computeEnvironments.join(' '),
+        id: f.id,
+      });
+    }
+
+    // OCSF: Detection Findings with the fields docs/ocsf-detection-finding.schema.json documents.
+    const ocsf = JSON.parse(readFileSync(join(dir, 'report.ocsf.json'), 'utf8'));
+    expect(ocsfSchemaErrors(ocsf)).toEqual([]);
+    expect(ocsf).toHaveLength(report.findings.length);
+    expect(ocsf[0]).toMatchObject({
+      class_uid: 2004,
+      type_uid: 2004 * 100 + ocsf[0].activity_id,
+      severity_id: 5,
+      severity: 'Critical',
+      finding_info: {
+        uid: `batch-iam-drift-${report.account}-${report.findings[0].id}`,
+        title: report.findings[0].title,
+      },
+      cloud: { provider: 'AWS', account: { uid: report.account } },
+    });
+
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    // Self-contained: no external script, style sheet or image (the browser test also sees no request).
+    expect(/<script[^>]+src=|<link[^>]|<img[^>]+src="?https?:/i.test(html)).toBe(false);
+    expect(html.includes('id="report-data"')).toBe(true);
+  });
+
+  it('quotes CSV fields as RFC 4180 says, and defuses spreadsheet formulas', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"\nthen')).toBe('"say ""hi""\nthen"');
+    expect(csvField('=HYPERLINK("http://evil")')).toBe('"\'=HYPERLINK(""http://evil"")"');
+    expect(csvField('@role')).toBe("'@role");
+  });
+
+  it.each([
+    [
+      ['audit', '--format', 'json,html'],
+      /--format json,html writes 2 files: name their directory with --output-dir DIR/,
+    ],
+    [
+      ['audit', '--format', 'pdf'],
+      /--format takes text, json, html, csv, ocsf \(or several, comma-separated\), not "pdf"/,
+    ],
+    [
+      ['audit', '--format', 'json', '--output', 'a.json', '--output-dir', 'x'],
+      /--output names one file, --output-dir a directory/,
+    ],
   ])('rejects %j', async (args, message) => {
     const out = capture();
     expect(await runCli(args, out.io(), ports())).toBe(2);
