@@ -15,12 +15,47 @@ export { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './timeouts.js';
 
 // Without a request timeout an endpoint that accepts the connection and never answers hangs the audit
 // forever; `throwOnRequestTimeout` makes the SDK fail the request instead of only logging a warning.
-/** Whose credentials a client signs with: the default chain when empty. */
+/** Whose credentials a client signs with (the default chain when empty), and where its request log goes. */
 export interface ClientAuth {
   readonly credentials?: CredentialProvider | undefined;
+  /** `--debug`: one line per AWS request (see {@link requestLogger}); none when absent. */
+  readonly requestLog?: ((line: string) => void) | undefined;
 }
 
-const auth = (a: ClientAuth | undefined) => (a?.credentials ? { credentials: a.credentials } : {});
+/**
+ * The SDK's logger, reduced to one line per request: service, operation, HTTP status, attempts and
+ * retry delay, or the error's name. Inputs and outputs are never written: they hold policy documents,
+ * and a credentials call's output holds secrets.
+ */
+export const requestLogger = (write: (line: string) => void) => {
+  const line = (entry: unknown, outcome: string) => {
+    const e = (entry ?? {}) as {
+      clientName?: string;
+      commandName?: string;
+      metadata?: { httpStatusCode?: number; attempts?: number; totalRetryDelay?: number; requestId?: string };
+    };
+    const m = e.metadata ?? {};
+    write(
+      `aws: ${(e.clientName ?? '').replace(/Client$/, '')} ${(e.commandName ?? '').replace(/Command$/, '')} ${outcome} attempts=${m.attempts ?? 1} retryDelay=${m.totalRetryDelay ?? 0}ms${m.requestId ? ` requestId=${m.requestId}` : ''}`,
+    );
+  };
+  return {
+    debug: () => undefined,
+    trace: () => undefined,
+    info: (entry: unknown) =>
+      line(entry, String((entry as { metadata?: { httpStatusCode?: number } })?.metadata?.httpStatusCode ?? 'ok')),
+    warn: () => undefined,
+    error: (entry: unknown) => {
+      const error = (entry as { error?: { name?: string; $metadata?: { httpStatusCode?: number } } })?.error;
+      line(entry, `failed ${error?.$metadata?.httpStatusCode ?? ''} ${error?.name ?? 'Error'}`.replace('  ', ' '));
+    },
+  };
+};
+
+const auth = (a: ClientAuth | undefined) => ({
+  ...(a?.credentials ? { credentials: a.credentials } : {}),
+  ...(a?.requestLog ? { logger: requestLogger(a.requestLog) } : {}),
+});
 
 const http = (timeouts: HttpTimeouts) => ({
   requestHandler: {

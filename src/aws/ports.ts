@@ -30,12 +30,14 @@ export interface AwsPortsOptions {
   readonly onNote?: ((note: string) => void) | undefined;
   /** A profile named with `--profile`, for the messages about its credentials. */
   readonly profile?: string | undefined;
+  /** `--debug`: where one line per AWS request goes. */
+  readonly requestLog?: ((line: string) => void) | undefined;
 }
 
 /** Builds the real AWS adapters. The only place SDK clients are created for an audit. */
 export const createAwsPorts = (options: AwsPortsOptions): AuditPorts => {
   const timeouts = options.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
-  const who = { credentials: options.credentials };
+  const who = { credentials: options.credentials, requestLog: options.requestLog };
   return {
     identity: createStsIdentity(createStsClient(options.homeRegion, timeouts, who), options.endpoint, options.profile),
     batch: createBatchInventory((region) => createBatchClient(region, timeouts, who)),

@@ -3,6 +3,7 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import { RULE_SUMMARIES } from '../../generated/rules.js';
 import { commitLifecycle, idsOf, newRunId, trackFindings } from '../app/lifecycle.js';
 import { collectState, runAudit } from '../app/run-audit.js';
 import { DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_MEMBER_ROLE, runOrganization } from '../app/run-organization.js';
@@ -48,6 +49,7 @@ export interface CliDeps {
     profile?: string | undefined;
     iamReads?: IamReadStrategy | undefined;
     onNote?: ((note: string) => void) | undefined;
+    requestLog?: ((line: string) => void) | undefined;
   }) => AuditPorts;
   readonly createPublisher: (credentials?: CredentialProvider) => AlertPublisher;
   /** The organisation's account directory, for `--accounts all`. */
@@ -83,6 +85,7 @@ export const USAGE = `Usage:
   batch-iam-drift baseline validate FILE
   batch-iam-drift findings --state-table NAME [--status open|resolved|waived] [--since DATE]
                         [--format text|json] [--regions REGION] [--profile NAME] [--role-arn ARN]
+  batch-iam-drift --list-rules [--format json]
 
 audit             audit the IAM roles behind every AWS Batch compute environment in the regions
 baseline capture  record the live state of those roles as a baseline file to review and commit
@@ -125,7 +128,10 @@ Options:
   --connect-timeout S  seconds to connect to an AWS endpoint (default: 3)
   --request-timeout S  seconds for one AWS request to answer; retried like any failure (default: 30)
   --quiet              no progress messages on standard error
-  --debug              on an unexpected error, print its stack trace
+  --list-rules         list every rule with its severities and what it detects (docs/rules.md has
+                       the rest); --format json for a machine-readable list
+  --debug              on an unexpected error, print its stack trace, and log every AWS request
+                       (service, operation, HTTP status, attempts) on standard error
   -h, --help           show this help
   -v, --version        show the version
 
@@ -235,12 +241,15 @@ export interface AuditArgs {
   readonly timeouts: HttpTimeouts;
   /** The DynamoDB table that keeps the finding lifecycle. */
   readonly stateTable?: string | undefined;
+  /** `--debug`: log every AWS request on standard error. */
+  readonly debug?: boolean;
 }
 
 /** What the command line asks for. */
 export type CliRequest =
   | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version' }
+  | { readonly command: 'list-rules'; readonly format: 'text' | 'json' }
   | { readonly command: 'audit'; readonly args: AuditArgs }
   | {
       readonly command: 'baseline capture';
@@ -289,6 +298,7 @@ const OPTIONS = {
   debug: { type: 'boolean' },
   'connect-timeout': { type: 'string' },
   'request-timeout': { type: 'string' },
+  'list-rules': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -493,6 +503,12 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
     };
   }
   if (values.version) return { command: 'version' };
+  if (values['list-rules']) {
+    const format = (values.format as string | undefined) ?? 'text';
+    if (format !== 'text' && format !== 'json')
+      throw new ConfigError(`--list-rules --format must be text or json, not "${format}".`);
+    return { command: 'list-rules', format };
+  }
   const [first, second, ...rest] = positionals;
   if (first === undefined)
     throw new ConfigError('Missing command: audit, baseline capture, baseline validate or findings. Run --help.');
@@ -628,6 +644,7 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
       iamReads: iamReads as IamReadStrategy,
       organization,
       baseline: values.baseline as string | undefined,
+      debug: values.debug === true,
       formats: [...new Set(formats)] as ReportFormat[],
       output,
       ...(outputDir ? { outputDir } : {}),
@@ -644,6 +661,17 @@ export const parseCli = (argv: readonly string[], env: CliIo['env']): CliRequest
 export const exitCodeFor = (report: Report, failOn: Severity): number => {
   if (!report.complete) return EXIT.incomplete;
   return report.findings.some((f) => atOrAbove(f.severity, failOn)) ? EXIT.findings : EXIT.ok;
+};
+
+/**
+ * Colour on a terminal; `NO_COLOR` (any value) turns it off, `FORCE_COLOR` (any value but `0` or
+ * `false`) turns it on where there is no terminal (CI logs that render ANSI colours).
+ */
+export const colourWanted = (io: Pick<CliIo, 'stdout' | 'env'>): boolean => {
+  if (io.env.NO_COLOR) return false;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined && force !== '0' && force.toLowerCase() !== 'false') return true;
+  return io.stdout.isTTY === true;
 };
 
 const palette = (enabled: boolean): Palette => {
@@ -733,7 +761,7 @@ const writeReport = async (
   report: Report | OrganizationReport,
   progress: ((message: string) => void) | undefined,
 ): Promise<void> => {
-  const colour = !args.output && !args.outputDir && io.stdout.isTTY === true && !io.env.NO_COLOR;
+  const colour = !args.output && !args.outputDir && colourWanted(io);
   if (!args.outputDir) {
     await emit(io, renderAs(args.formats[0] ?? 'text', report, colour, args.showFrom), args.output, progress);
     return;
@@ -789,6 +817,7 @@ const audit = async (args: AuditArgs, io: CliIo, deps: CliDeps): Promise<number>
       profile: args.credentials.profile,
       iamReads: args.iamReads,
       onNote: progress,
+      requestLog: args.debug ? (line: string) => io.stderr.write(`${line}\n`) : undefined,
     });
     report = await runAudit(ports, { regions: setup.regions, baseline, ...(progress ? { onProgress: progress } : {}) });
   } catch (error) {
@@ -900,7 +929,7 @@ const listFindings = async (
     ...(request.status ? { status: request.status } : {}),
     ...(request.since ? { since: request.since } : {}),
   });
-  const colour = request.format === 'text' && !request.output && io.stdout.isTTY === true && !io.env.NO_COLOR;
+  const colour = request.format === 'text' && !request.output && colourWanted(io);
   const text =
     request.format === 'json'
       ? `${JSON.stringify({ account, table: request.table, findings: kept }, null, 2)}\n`
@@ -958,6 +987,7 @@ const auditOrganization = async (
       profile: args.credentials.profile,
       iamReads: args.iamReads,
       onNote: progress,
+      requestLog: args.debug ? (line: string) => io.stderr.write(`${line}\n`) : undefined,
     });
   const caller = portsFor(setup.base);
   const report = await runOrganization(
@@ -1063,6 +1093,13 @@ export const runCli = async (argv: readonly string[], io: CliIo, deps: CliDeps):
         return EXIT.ok;
       case 'version':
         io.stdout.write(`${TOOL.version}\n`);
+        return EXIT.ok;
+      case 'list-rules':
+        io.stdout.write(
+          request.format === 'json'
+            ? `${JSON.stringify(RULE_SUMMARIES, null, 2)}\n`
+            : RULE_SUMMARIES.map((r) => `${r.id} (${r.severities})\n  ${r.summary}\n`).join(''),
+        );
         return EXIT.ok;
       case 'audit':
         return await audit(request.args, io, deps);

@@ -67,6 +67,17 @@ describe('faults between the auditor and AWS (a fault-injecting proxy in front o
     expect(err).toMatch(/Cannot reach the AWS endpoint http:\/\/127\.0\.0\.1:\d+: (ETIMEDOUT|TimeoutError)/);
   }, 20_000);
 
+  it('logs every AWS request on --debug, with its retries, and never a credential', async () => {
+    proxy.setRules([{ match: ['Action=GetRole', 'RoleName=ecsInstanceRole'], fault: 'throttle', times: 2 }]);
+    const { code, err } = await audit('--debug');
+    expect(code).toBe(0);
+    expect(err).toMatch(/^aws: STS GetCallerIdentity 200 attempts=1 retryDelay=0ms/m);
+    expect(err).toMatch(/^aws: Batch DescribeComputeEnvironments 200 attempts=1/m);
+    // Two throttled answers, then the third attempt succeeds after an adaptive delay.
+    expect(err).toMatch(/^aws: IAM GetRole 200 attempts=3 retryDelay=[1-9]\d*ms/m);
+    expect(err).not.toMatch(/testing|AccessKeyId|SecretAccessKey|SessionToken/);
+  });
+
   it('reports a hanging IAM read as an error and exits 3, instead of hanging', async () => {
     proxy.setRules([{ match: 'Action=GetInstanceProfile', fault: 'hang' }]);
     const { code, report } = await audit();

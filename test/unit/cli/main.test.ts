@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { AlertPublisher } from '../../../src/aws/sns-publisher.js';
-import { AUDIT_HELP, BASELINE_HELP, type CliDeps, runCli, USAGE } from '../../../src/cli/main.js';
+import { AUDIT_HELP, BASELINE_HELP, type CliDeps, colourWanted, runCli, USAGE } from '../../../src/cli/main.js';
+import { RULE_IDS } from '../../../src/domain/finding.js';
 import { ConfigError } from '../../../src/errors.js';
 import type { AuditPorts } from '../../../src/ports.js';
 import { type Alert, buildAlert } from '../../../src/render/alert.js';
@@ -492,5 +493,35 @@ describe('runCli report formats', () => {
     const out = capture();
     expect(await runCli(args, out.io(), ports())).toBe(2);
     expect(out.err.join('')).toMatch(message);
+  });
+});
+
+describe('runCli --list-rules and colour', () => {
+  it('lists every rule the code reports, in the order docs/rules.md describes them', async () => {
+    const out = capture();
+    expect(await runCli(['--list-rules', '--format', 'json'], out.io(), ports())).toBe(0);
+    const rules = JSON.parse(out.out.join('')) as { id: string; severities: string; summary: string }[];
+    expect(rules.map((r) => r.id).sort()).toEqual([...RULE_IDS].sort());
+    expect(rules[0]).toEqual({
+      id: 'role-missing',
+      severities: 'high',
+      summary: 'A role a compute environment references does not exist (IAM answers `NoSuchEntity`).',
+    });
+    const text = capture();
+    await runCli(['--list-rules'], text.io(), ports());
+    expect(text.out.join('')).toContain(
+      'trust-principal-unexpected (critical, high, medium or info)\n  The trust policy',
+    );
+  });
+
+  it.each([
+    [{ isTTY: true, env: {} }, true],
+    [{ isTTY: true, env: { NO_COLOR: '1' } }, false],
+    [{ isTTY: false, env: {} }, false],
+    [{ isTTY: false, env: { FORCE_COLOR: '1' } }, true],
+    [{ isTTY: false, env: { FORCE_COLOR: '0' } }, false],
+    [{ isTTY: false, env: { FORCE_COLOR: '1', NO_COLOR: '1' } }, false],
+  ])('colours output for %j: %s', ({ isTTY, env }, expected) => {
+    expect(colourWanted({ stdout: { write: () => true, isTTY }, env })).toBe(expected);
   });
 });
