@@ -75,7 +75,7 @@ export const createBulkIamReader = (iam: IAMClient, options: BulkReaderOptions =
   async read(request: IamReadRequest, signal?: AbortSignal): Promise<IamSnapshot> {
     const reads = createIamReads(iam, options.concurrency ?? 4, signal);
     // A follow-up read (a few roles found later in the run) never reads the whole account again.
-    if (request.known) return readEntities(reads, request);
+    if (request.known) return readEntities(reads, request, options.onNote);
     const wantedRoles = new Map(request.roleNames.map((n) => [n.toLowerCase(), n]));
     const wantedProfiles = new Map(request.instanceProfileNames.map((n) => [n.toLowerCase(), n]));
     const roleDetails = new Map<string, RoleDetail>();
@@ -197,10 +197,10 @@ export const estimateCalls = (estimate: ReadEstimate): { perRole: number; bulk: 
  * accounts that are not much larger). Without the summary (denied, say) it reads role by role.
  */
 export const createAdaptiveIamReader = (iam: IAMClient, options: BulkReaderOptions = {}): IamStateReader => {
-  const perRole = createPerRoleIamReader(
-    iam,
-    options.concurrency === undefined ? {} : { concurrency: options.concurrency },
-  );
+  const perRole = createPerRoleIamReader(iam, {
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    onNote: options.onNote,
+  });
   const bulk = createBulkIamReader(iam, options);
   return {
     async read(request, signal) {
@@ -247,5 +247,8 @@ export const createIamReader = (
   strategy === 'bulk'
     ? createBulkIamReader(iam, options)
     : strategy === 'per-role'
-      ? createPerRoleIamReader(iam, options.concurrency === undefined ? {} : { concurrency: options.concurrency })
+      ? createPerRoleIamReader(iam, {
+          ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+          onNote: options.onNote,
+        })
       : createAdaptiveIamReader(iam, options);

@@ -42,6 +42,23 @@ describe('createPerRoleIamReader', () => {
     iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
   });
 
+  it('tells how far it is, about every tenth of a long read, and nothing for a short one', async () => {
+    iamMock.on(GetRoleCommand).callsFake((input: { RoleName: string }) => roleOutput(input.RoleName));
+    const notes: string[] = [];
+    const names = Array.from({ length: 40 }, (_, i) => `role-${i}`);
+    await createPerRoleIamReader(new IAMClient({}), { onNote: (n) => notes.push(n) }).read({
+      roleNames: names,
+      instanceProfileNames: [],
+    });
+    expect(notes).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 40].map((n) => `IAM: roles ${n}/40`));
+    const quiet: string[] = [];
+    await createPerRoleIamReader(new IAMClient({}), { onNote: (n) => quiet.push(n) }).read({
+      roleNames: names.slice(0, 19),
+      instanceProfileNames: [],
+    });
+    expect(quiet).toEqual([]);
+  });
+
   it('reads nothing a follow-up request already knows, and answers with what it read now', async () => {
     iamMock.on(GetRoleCommand, { RoleName: 'events-submit' }).resolves(roleOutput('events-submit'));
     iamMock.on(ListAttachedRolePoliciesCommand).resolves({
