@@ -1,4 +1,4 @@
-import { REPORT_CLIENT_JS } from '../../generated/report-client.js';
+import { reportClientJs } from '../../generated/report-client.js';
 import type { OrganizationReport, Report } from '../domain/report.js';
 
 /** Text for HTML element content and attribute values. */
@@ -85,7 +85,7 @@ ${incomplete ? `<p class="incomplete" id="incomplete"><b>Audit incomplete</b>: s
 <h2>Could not read</h2>
 <ul id="errors">${orgErrors.map((e) => `<li>${escapeHtml(`${e.account}: ${e.operation} ${e.code}: ${e.message}`)}</li>`).join('')}</ul>
 <script type="application/json" id="report-data">${scriptJson(data)}</script>
-<script>${REPORT_CLIENT_JS.replace(/<\/script/gi, '<\\/script')}</script>
+<script>${reportClientJs().replace(/<\/script/gi, '<\\/script')}</script>
 </body>
 </html>
 `;
