@@ -10,7 +10,9 @@ import { brotliCompressSync, constants } from 'node:zlib';
 
 /** Text as brotli (best compression), in base64. */
 const packed = (text) =>
-  brotliCompressSync(Buffer.from(text, 'utf8'), { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).toString('base64');
+  brotliCompressSync(Buffer.from(text, 'utf8'), { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).toString(
+    'base64',
+  );
 
 const require = createRequire(import.meta.url);
 // The package exports only its entry point and data folder; its root is two levels above dist/cjs.
