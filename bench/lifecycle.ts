@@ -8,18 +8,14 @@
 // BatchWriteItem, so the next run reads it. Prints one JSON line.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { commitLifecycle, trackFindings } from '../src/app/lifecycle.js';
 import { createDynamoStateStore, STATE_KEY } from '../src/aws/finding-state.js';
 import type { Finding } from '../src/domain/finding.js';
 import { countBySeverity, type Report } from '../src/domain/report.js';
 import type { FindingStateStore } from '../src/ports.js';
+import { createStateTable } from '../test/support/lambda.js';
 import { startMoto } from '../test/support/moto.js';
 
 const total = Number(process.argv[2] ?? '10000');
@@ -87,20 +83,7 @@ try {
   const aws = { region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
   const client = new DynamoDBClient({ ...aws, endpoint: moto.endpoint });
   const writer = new DynamoDBClient({ ...aws, endpoint: sinkEndpoint });
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'findings',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: STATE_KEY.partition, AttributeType: 'S' },
-        { AttributeName: STATE_KEY.sort, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: STATE_KEY.partition, KeyType: 'HASH' },
-        { AttributeName: STATE_KEY.sort, KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createStateTable(client, 'findings');
   const all = Array.from({ length: total }, (_, i) => i);
   const gone = Math.ceil(total / 100);
   const runs = [

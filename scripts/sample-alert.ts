@@ -4,12 +4,13 @@
 // (all new; nothing changed; one drift fixed and one new; the digest day): the "changes" samples.
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DetachRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { seedDemoAccount } from '../test/support/demo-account.js';
+import { createStateTable } from '../test/support/lambda.js';
 import { startMoto } from '../test/support/moto.js';
 import { awsPolicy, seedClients } from '../test/support/seed.js';
 
@@ -36,20 +37,7 @@ try {
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   if (lifecycle) {
-    await new DynamoDBClient(aws).send(
-      new CreateTableCommand({
-        TableName: 'batch-iam-drift-findings',
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'account', AttributeType: 'S' },
-          { AttributeName: 'findingId', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'account', KeyType: 'HASH' },
-          { AttributeName: 'findingId', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createStateTable(new DynamoDBClient(aws), 'batch-iam-drift-findings');
     await new S3Client({ ...aws, forcePathStyle: true }).send(
       new CreateBucketCommand({ Bucket: 'batch-iam-drift-reports' }),
     );

@@ -1,37 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
 import { AttachRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { lambdaContext, loadHandler } from '../support/lambda.js';
 import { reportSchemaErrors } from '../support/schema.js';
 import { ACCOUNT, awsPolicy, createComputeEnvironment, seedByTheDocs, seedClients } from '../support/seed.js';
 
 const endpoint = () => process.env.AWS_ENDPOINT_URL ?? '';
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-const bundle = pathToFileURL(`${process.cwd()}/dist/handler.mjs`).href;
-
-const context = {
-  functionName: 'batch-iam-drift-test-audit',
-  awsRequestId: 'req-e2e',
-  invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:batch-iam-drift-test-audit`,
-  memoryLimitInMB: '512',
-  getRemainingTimeInMillis: () => 600_000,
-} as unknown as Context;
+const context = lambdaContext();
 
 const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', id: 'e2e', detail: {} };
-
-let loads = 0;
-/** Imports the deployed bundle afresh, so it reads the environment of this test at "cold start". */
-const loadHandler = async (env: Record<string, string>) => {
-  Object.assign(process.env, env);
-  const module = (await import(`${bundle}?cold=${++loads}`)) as {
-    handler: (event: unknown, context: Context) => Promise<Record<string, unknown>>;
-  };
-  return module.handler;
-};
 
 let topicArn: string;
 let queueUrl: string;

@@ -1,16 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
-import { CreateTableCommand, DynamoDBClient, QueryCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { AttachRolePolicyCommand, DetachRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { commitLifecycle, trackFindings } from '../../src/app/lifecycle.js';
-import { createDynamoStateStore, STATE_KEY } from '../../src/aws/finding-state.js';
+import { createDynamoStateStore } from '../../src/aws/finding-state.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
+import { createStateTable, lambdaContext, loadHandler } from '../support/lambda.js';
 import { findingOf, reportOf } from '../support/report.js';
 import { reportSchemaErrors } from '../support/schema.js';
 import { ACCOUNT, awsPolicy, createComputeEnvironment, seedByTheDocs, seedClients } from '../support/seed.js';
@@ -18,19 +17,11 @@ import { ACCOUNT, awsPolicy, createComputeEnvironment, seedByTheDocs, seedClient
 const endpoint = () => process.env.AWS_ENDPOINT_URL ?? '';
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const aws = () => ({ region: 'us-east-1', endpoint: endpoint(), credentials });
-const bundle = pathToFileURL(`${process.cwd()}/dist/handler.mjs`).href;
 const TABLE = 'batch-iam-drift-findings';
 const BUCKET = 'batch-iam-drift-reports-test';
 
 let requests = 0;
-const context = () =>
-  ({
-    functionName: 'batch-iam-drift-test-audit',
-    awsRequestId: `0000000${++requests}-aaaa-bbbb-cccc-dddddddddddd`,
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:batch-iam-drift-test-audit`,
-    memoryLimitInMB: '512',
-    getRemainingTimeInMillis: () => 600_000,
-  }) as unknown as Context;
+const context = () => lambdaContext(`0000000${++requests}-aaaa-bbbb-cccc-dddddddddddd`);
 
 const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', id: 'e2e', detail: {} };
 
@@ -38,15 +29,6 @@ const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', id: 
 const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 const notToday = () => WEEKDAYS[(new Date().getUTCDay() + 3) % 7] as string;
 const today = () => WEEKDAYS[new Date().getUTCDay()] as string;
-
-let loads = 0;
-const loadHandler = async (env: Record<string, string>) => {
-  Object.assign(process.env, env);
-  const module = (await import(`${bundle}?lifecycle=${++loads}`)) as {
-    handler: (event: unknown, context: Context) => Promise<Record<string, unknown>>;
-  };
-  return module.handler;
-};
 
 let topicArn: string;
 let queueUrl: string;
@@ -92,28 +74,7 @@ beforeEach(async () => {
     await sqs().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
   ).Attributes?.QueueArn;
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
-  // The table as serverless.yml declares it: on-demand, keyed by account and finding id, TTL on expiresAt.
-  const dynamo = new DynamoDBClient(aws());
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: STATE_KEY.partition, AttributeType: 'S' },
-        { AttributeName: STATE_KEY.sort, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: STATE_KEY.partition, KeyType: 'HASH' },
-        { AttributeName: STATE_KEY.sort, KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  await dynamo.send(
-    new UpdateTimeToLiveCommand({
-      TableName: TABLE,
-      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-    }),
-  );
+  await createStateTable(new DynamoDBClient(aws()), TABLE);
   await new S3Client({ ...aws(), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 afterEach(() => vi.restoreAllMocks());
