@@ -1,5 +1,5 @@
 import type { Finding, FindingResource, RuleId } from './finding.js';
-import { atOrAbove, type RoleKind, type Severity, severityRank } from './model.js';
+import { atOrAbove, type Severity, severityRank } from './model.js';
 import type { Report } from './report.js';
 import { EXPIRING_SOON_DAYS, type WaivedFinding } from './waivers.js';
 
@@ -13,15 +13,12 @@ export interface SeverityChange {
   readonly to: Severity;
 }
 
-/** One finding's state across runs: what the state table holds, keyed by account and finding id. */
-export interface FindingState {
+/**
+ * One finding's state across runs: what the state table holds, keyed by account and finding id. It
+ * keeps the finding's id, rule, severity, title, resource and role kind as last seen.
+ */
+export interface FindingState extends Pick<Finding, 'id' | 'rule' | 'severity' | 'title' | 'resource' | 'roleKind'> {
   readonly account: string;
-  readonly id: string;
-  readonly rule: RuleId;
-  readonly severity: Severity;
-  readonly title: string;
-  readonly resource: FindingResource;
-  readonly roleKind: RoleKind | null;
   /** The regions of the workloads the finding reaches; empty when it reaches none. */
   readonly regions: readonly string[];
   readonly status: FindingStatus;

@@ -12,7 +12,7 @@ import { startFaultProxy } from '../support/fault-proxy.js';
 import { createStateTable, lambdaContext, loadHandler } from '../support/lambda.js';
 import { findingOf, reportOf } from '../support/report.js';
 import { reportSchemaErrors } from '../support/schema.js';
-import { ACCOUNT, awsPolicy, createComputeEnvironment, seedByTheDocs, seedClients } from '../support/seed.js';
+import { ACCOUNT, awsPolicy, seedOneComputeEnvironment } from '../support/seed.js';
 
 const endpoint = () => process.env.AWS_ENDPOINT_URL ?? '';
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -101,17 +101,7 @@ const trustWith = (...principals: string[]) =>
   });
 
 /** A by-the-docs account with one EC2 compute environment; its instance role carries the drifts. */
-const seedAccount = async () => {
-  const clients = seedClients(endpoint());
-  const { serviceRoleArn } = await seedByTheDocs(clients);
-  await createComputeEnvironment(clients, {
-    name: 'nightly',
-    serviceRoleArn,
-    type: 'EC2',
-    instanceProfile: 'ecsInstanceRole',
-  });
-  return clients;
-};
+const seedAccount = () => seedOneComputeEnvironment(endpoint());
 
 describe('the finding lifecycle against moto (DynamoDB, S3, SNS to SQS, Security Hub)', () => {
   it('alerts new drifts once, stays quiet while nothing changes, then tells what was fixed and what is new', async () => {

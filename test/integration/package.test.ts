@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createComputeEnvironment, seedByTheDocs, seedClients } from '../support/seed.js';
+import { seedOneComputeEnvironment } from '../support/seed.js';
 
 /** What `npm pack` puts in the tarball: the CLI bundle and what its users read, nothing else. */
 const EXPECTED_FILES = [
@@ -50,14 +50,7 @@ describe('the npm package', () => {
     const bin = join(prefix, 'bin', 'batch-iam-drift');
     expect(execFileSync(bin, ['--version'], { encoding: 'utf8' })).toMatch(/^\d+\.\d+\.\d+\n$/);
 
-    const clients = seedClients(process.env.AWS_ENDPOINT_URL ?? '');
-    const { serviceRoleArn } = await seedByTheDocs(clients);
-    await createComputeEnvironment(clients, {
-      name: 'nightly',
-      serviceRoleArn,
-      type: 'EC2',
-      instanceProfile: 'ecsInstanceRole',
-    });
+    await seedOneComputeEnvironment(process.env.AWS_ENDPOINT_URL ?? '');
     const report = JSON.parse(
       execFileSync(bin, ['audit', '--regions', 'us-east-1', '--format', 'json', '--quiet', '--fail-on', 'critical'], {
         encoding: 'utf8',

@@ -200,3 +200,11 @@ export const seedByTheDocs = async (
   });
   return { serviceRoleArn, instanceProfileArn, spotRoleArn };
 };
+
+/** A by-the-docs account (see {@link seedByTheDocs}) with one EC2 compute environment on `ecsInstanceRole`. */
+export const seedOneComputeEnvironment = async (endpoint: string, name = 'nightly'): Promise<SeedClients> => {
+  const clients = seedClients(endpoint);
+  const { serviceRoleArn } = await seedByTheDocs(clients);
+  await createComputeEnvironment(clients, { name, serviceRoleArn, type: 'EC2', instanceProfile: 'ecsInstanceRole' });
+  return clients;
+};
