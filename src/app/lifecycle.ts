@@ -13,7 +13,8 @@ import {
 import type { AuditError } from '../domain/model.js';
 import type { Report } from '../domain/report.js';
 import { awsErrorCode, cleanMessage } from '../error-codes.js';
-import type { FindingStateStore } from '../ports.js';
+import type { FindingStateStore, FindingsHub } from '../ports.js';
+import { asffId, changesToImport, toAsff } from '../render/asff.js';
 
 /** How many times a write that met another run's write is re-read and tried again. */
 const CONFLICT_ATTEMPTS = 4;
@@ -202,3 +203,37 @@ export const commitLifecycle = async (
 
 /** The ids of the changes of some kinds. */
 export const idsOf = (changes: readonly LifecycleChange[]): Set<string> => new Set(changes.map((c) => c.state.id));
+
+/** Where Security Hub findings go: the partition, the hub's region, the tool's version. */
+export interface HubTarget {
+  readonly partition: string;
+  readonly region: string;
+  readonly version: string;
+  readonly now: Date;
+}
+
+/**
+ * Sends a run's changes to Security Hub (every status or severity change, and open findings it never
+ * received). Returns the ids it took, and one error per finding it refused; never throws.
+ */
+export const importChanges = async (
+  hub: FindingsHub,
+  tracked: TrackedRun,
+  target: HubTarget,
+): Promise<{ imported: Set<string>; errors: AuditError[] }> => {
+  if (!tracked.reconciled) return { imported: new Set(), errors: [] };
+  const { account } = tracked.report;
+  const changes = changesToImport(tracked.reconciled.changes);
+  const byId = new Map(tracked.report.findings.map((f) => [f.id, f]));
+  const out = await hub.import(changes.map((c) => toAsff(c, byId.get(c.state.id), { account, ...target })));
+  const failed = new Set(out.failed.map((f) => f.id));
+  return {
+    imported: new Set(changes.map((c) => c.state.id).filter((id) => !failed.has(asffId(account, id)))),
+    errors: out.failed.map((f) => ({
+      operation: 'securityhub:BatchImportFindings',
+      resource: { type: 'security-hub', name: f.id },
+      code: f.code,
+      message: f.message,
+    })),
+  };
+};

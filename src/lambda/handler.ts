@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import {
   commitLifecycle,
   idsOf,
+  importChanges,
   type LifecycleOptions,
   newRunId,
   reportKeys,
@@ -24,7 +25,6 @@ import { awsErrorCode, cleanMessage } from '../error-codes.js';
 import { BatchIamDriftError } from '../errors.js';
 import type { AuditPorts, FindingStateStore, FindingsHub, ReportStore } from '../ports.js';
 import { alertBytes, asciiSubject, buildAlert, buildChangesAlert } from '../render/alert.js';
-import { asffId, changesToImport, toAsff } from '../render/asff.js';
 import { renderHtml } from '../render/html.js';
 import { renderText } from '../render/text.js';
 import { TOOL } from '../version.js';
@@ -254,32 +254,16 @@ export const createHandler = (deps: HandlerDeps) => {
 
     // Security Hub hears of changes before the alert goes out, so that a refused finding is in the alert.
     let importedToHub = new Set<string>();
-    if (deps.findingsHub && tracked.reconciled && write) {
-      const changes = changesToImport(tracked.reconciled.changes);
-      const byId = new Map(report.findings.map((f) => [f.id, f]));
-      const partition = context.invokedFunctionArn?.split(':')[1] || 'aws';
-      const asff = changes.map((c) =>
-        toAsff(c, byId.get(c.state.id), {
-          account: report.account,
-          partition,
-          region: config.homeRegion,
-          version: TOOL.version,
-          now: new Date(),
-        }),
-      );
-      const out = await deps.findingsHub.import(asff);
-      const failed = new Set(out.failed.map((f) => f.id));
-      importedToHub = new Set(changes.map((c) => c.state.id).filter((id) => !failed.has(asffId(report.account, id))));
-      metrics.addMetric('SecurityHubImportFailures', MetricUnit.Count, out.failed.length);
-      report = withErrors(
-        report,
-        out.failed.map((f) => ({
-          operation: 'securityhub:BatchImportFindings',
-          resource: { type: 'security-hub', name: f.id },
-          code: f.code,
-          message: f.message,
-        })),
-      );
+    if (deps.findingsHub && write) {
+      const out = await importChanges(deps.findingsHub, tracked, {
+        partition: context.invokedFunctionArn?.split(':')[1] || 'aws',
+        region: config.homeRegion,
+        version: TOOL.version,
+        now: new Date(),
+      });
+      importedToHub = out.imported;
+      metrics.addMetric('SecurityHubImportFailures', MetricUnit.Count, out.errors.length);
+      report = withErrors(report, out.errors);
     }
 
     // The dated report is stored before the alert names it.
