@@ -1,4 +1,4 @@
-import { CATALOG_JSON } from '../../generated/iam-catalog.js';
+import { catalogJson } from '../../generated/iam-catalog.js';
 import { wildcardMatch } from './wildcard.js';
 
 /** An action's access level as AWS's service authorization reference states it. */
@@ -147,6 +147,6 @@ let shared: ActionCatalog | undefined;
 
 /** The catalog generated from the pinned dataset, loaded on first use. */
 export const actionCatalog = (): ActionCatalog => {
-  shared ??= new ActionCatalog(JSON.parse(CATALOG_JSON) as CatalogData);
+  shared ??= new ActionCatalog(JSON.parse(catalogJson()) as CatalogData);
   return shared;
 };
