@@ -787,6 +787,33 @@ const checkOutputDir = async (dir: string | undefined): Promise<void> => {
   }
 };
 
+/**
+ * The adapters for the audited account: the setup's region and credentials (the role of
+ * `--role-arn`, or the caller's), the command's timeouts, IAM read strategy and `--debug` request log.
+ */
+const auditedPorts = (
+  deps: CliDeps,
+  io: CliIo,
+  setup: Setup,
+  options: {
+    readonly timeouts: HttpTimeouts;
+    readonly credentials: CredentialArgs;
+    readonly iamReads?: IamReadStrategy;
+    readonly debug?: boolean;
+  },
+  progress?: (message: string) => void,
+): AuditPorts =>
+  deps.createPorts({
+    homeRegion: setup.homeRegion,
+    endpoint: io.env.AWS_ENDPOINT_URL,
+    timeouts: options.timeouts,
+    credentials: setup.credentials,
+    profile: options.credentials.profile,
+    iamReads: options.iamReads,
+    onNote: progress,
+    requestLog: options.debug ? (line: string) => io.stderr.write(`${line}\n`) : undefined,
+  });
+
 /** Fails before any AWS call when the report could not be written where --output says. */
 const checkOutput = async (output: string | undefined): Promise<void> => {
   if (!output) return;
@@ -809,16 +836,7 @@ const audit = async (args: AuditArgs, io: CliIo, deps: CliDeps): Promise<number>
   if (args.organization) return auditOrganization(args, args.organization, setup, baseline, io, deps);
   let report: Report;
   try {
-    const ports = deps.createPorts({
-      homeRegion: setup.homeRegion,
-      endpoint: io.env.AWS_ENDPOINT_URL,
-      timeouts: args.timeouts,
-      credentials: setup.credentials,
-      profile: args.credentials.profile,
-      iamReads: args.iamReads,
-      onNote: progress,
-      requestLog: args.debug ? (line: string) => io.stderr.write(`${line}\n`) : undefined,
-    });
+    const ports = auditedPorts(deps, io, setup, args, progress);
     report = await runAudit(ports, { regions: setup.regions, baseline, ...(progress ? { onProgress: progress } : {}) });
   } catch (error) {
     if (error instanceof ConfigError) throw error;
@@ -903,14 +921,7 @@ const listFindings = async (
 ): Promise<number> => {
   await checkOutput(request.output);
   const setup = await setUp(request.regions, request.credentials, io, deps);
-  const ports = deps.createPorts({
-    homeRegion: setup.homeRegion,
-    endpoint: io.env.AWS_ENDPOINT_URL,
-    timeouts: request.timeouts,
-    credentials: setup.credentials,
-    profile: request.credentials.profile,
-  });
-  const { account } = await ports.identity.whoAmI();
+  const { account } = await auditedPorts(deps, io, setup, request).identity.whoAmI();
   const store = deps.createStateStore({
     table: request.table,
     homeRegion: setup.homeRegion,
@@ -1034,15 +1045,7 @@ const capture = async (
   const progress = request.quiet ? undefined : (message: string) => io.stderr.write(`${message}\n`);
   await checkOutput(request.output);
   const setup = await setUp(request.regions, request.credentials, io, deps);
-  const ports = deps.createPorts({
-    homeRegion: setup.homeRegion,
-    endpoint: io.env.AWS_ENDPOINT_URL,
-    timeouts: request.timeouts,
-    credentials: setup.credentials,
-    profile: request.credentials.profile,
-    iamReads: request.iamReads,
-    onNote: progress,
-  });
+  const ports = auditedPorts(deps, io, setup, request, progress);
   const state = await collectState(ports, {
     regions: setup.regions,
     baseline: AWS_DEFAULT_BASELINE,
