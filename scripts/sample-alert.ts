@@ -10,7 +10,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { seedDemoAccount } from '../test/support/demo-account.js';
-import { createStateTable } from '../test/support/lambda.js';
+import { createStateTable, notificationsSent } from '../test/support/lambda.js';
 import { startMoto } from '../test/support/moto.js';
 import { awsPolicy, seedClients } from '../test/support/seed.js';
 
@@ -55,12 +55,7 @@ try {
       functionName: 'batch-iam-drift-sample',
     } as unknown as Context);
   };
-  const sent = async () => {
-    const data = (await (await fetch(`${moto.endpoint}/moto-api/data.json`)).json()) as {
-      sns: { Topic: Array<{ arn: string; sent_notifications: [string, string, string, Record<string, unknown>][] }> };
-    };
-    return data.sns.Topic.find((t) => t.arn === topicArn)?.sent_notifications ?? [];
-  };
+  const sent = () => notificationsSent(moto.endpoint, topicArn);
 
   if (!lifecycle) {
     const summary = await run();

@@ -4,7 +4,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { lambdaContext, loadHandler } from '../support/lambda.js';
+import { createAlertTopic, lambdaContext, loadHandler, notificationsSent } from '../support/lambda.js';
 import { reportSchemaErrors } from '../support/schema.js';
 import { ACCOUNT, awsPolicy, createComputeEnvironment, seedByTheDocs, seedClients } from '../support/seed.js';
 
@@ -29,29 +29,12 @@ beforeEach(async () => {
   vi.spyOn(console, 'warn').mockImplementation(() => undefined);
   vi.spyOn(console, 'debug').mockImplementation(() => undefined);
   const sns = new SNSClient({ region: 'us-east-1', endpoint: endpoint(), credentials });
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'batch-iam-drift-alerts' }))).TopicArn ?? '';
-  queueUrl = (await sqs().send(new CreateQueueCommand({ QueueName: 'alerts-machine' }))).QueueUrl ?? '';
-  const queueArn = (
-    await sqs().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes?.QueueArn;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  ({ topicArn, queueUrl } = await createAlertTopic(sns, sqs()));
 });
 afterEach(() => vi.restoreAllMocks());
 
 /** What SNS itself received, per moto's own API: the JSON message with every protocol's text. */
-const sentToTopic = async (): Promise<
-  Array<[string, string, string, Record<string, { Type: string; Value: string }>]>
-> => {
-  const data = (await (await fetch(`${endpoint()}/moto-api/data.json`)).json()) as {
-    sns: {
-      Topic: Array<{
-        arn: string;
-        sent_notifications: [string, string, string, Record<string, { Type: string; Value: string }>][];
-      }>;
-    };
-  };
-  return data.sns.Topic.find((t) => t.arn === topicArn)?.sent_notifications ?? [];
-};
+const sentToTopic = () => notificationsSent(endpoint(), topicArn);
 
 describe('the deployed bundle against moto', () => {
   it('audits on schedule and delivers one alert that serves SQS, email and Slack', async () => {

@@ -3,13 +3,19 @@ import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { AttachRolePolicyCommand, DetachRolePolicyCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { commitLifecycle, trackFindings } from '../../src/app/lifecycle.js';
 import { createDynamoStateStore } from '../../src/aws/finding-state.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { createStateTable, lambdaContext, loadHandler } from '../support/lambda.js';
+import {
+  createAlertTopic,
+  createStateTable,
+  lambdaContext,
+  loadHandler,
+  notificationsSent,
+} from '../support/lambda.js';
 import { findingOf, reportOf } from '../support/report.js';
 import { reportSchemaErrors } from '../support/schema.js';
 import { ACCOUNT, awsPolicy, seedOneComputeEnvironment } from '../support/seed.js';
@@ -68,12 +74,7 @@ beforeEach(async () => {
   for (const level of ['log', 'info', 'warn', 'debug', 'error'] as const)
     vi.spyOn(console, level).mockImplementation(() => undefined);
   const sns = new SNSClient(aws());
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'batch-iam-drift-alerts' }))).TopicArn ?? '';
-  queueUrl = (await sqs().send(new CreateQueueCommand({ QueueName: 'alerts-machine' }))).QueueUrl ?? '';
-  const queueArn = (
-    await sqs().send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes?.QueueArn;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  ({ topicArn, queueUrl } = await createAlertTopic(sns, sqs()));
   await createStateTable(new DynamoDBClient(aws()), TABLE);
   await new S3Client({ ...aws(), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
@@ -301,10 +302,5 @@ describe('the finding lifecycle against moto (DynamoDB, S3, SNS to SQS, Security
 });
 
 /** The last message SNS itself received, per moto's own API (the JSON with every protocol's text). */
-const lastNotification = async (): Promise<string | undefined> => {
-  const data = (await (await fetch(`${endpoint()}/moto-api/data.json`)).json()) as {
-    sns: { Topic: Array<{ arn: string; sent_notifications: [string, string, string][] }> };
-  };
-  const sent = data.sns.Topic.find((t) => t.arn === topicArn)?.sent_notifications ?? [];
-  return sent.at(-1)?.[1];
-};
+const lastNotification = async (): Promise<string | undefined> =>
+  (await notificationsSent(endpoint(), topicArn)).at(-1)?.[1];

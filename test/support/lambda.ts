@@ -1,5 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { CreateTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { STATE_KEY } from '../../src/aws/finding-state.js';
 import { ACCOUNT } from './seed.js';
@@ -51,4 +53,28 @@ export const createStateTable = async (dynamo: DynamoDBClient, table: string): P
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     }),
   );
+};
+
+/** One notification SNS sent, as moto keeps it: message id, message, subject, attributes. */
+export type SentNotification = [string, string, string, Record<string, { Type: string; Value: string }>];
+
+/** What SNS itself sent to a topic, per moto's own API (the JSON message with every protocol's text). */
+export const notificationsSent = async (endpoint: string, topicArn: string): Promise<SentNotification[]> => {
+  const data = (await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as {
+    sns: { Topic: Array<{ arn: string; sent_notifications: SentNotification[] }> };
+  };
+  return data.sns.Topic.find((t) => t.arn === topicArn)?.sent_notifications ?? [];
+};
+
+/** The alert topic, with an SQS queue subscribed to it (the machine subscriber of docs/alerts.md). */
+export const createAlertTopic = async (
+  sns: SNSClient,
+  sqs: SQSClient,
+): Promise<{ topicArn: string; queueUrl: string }> => {
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'batch-iam-drift-alerts' }))).TopicArn ?? '';
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'alerts-machine' }))).QueueUrl ?? '';
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })))
+    .Attributes?.QueueArn;
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  return { topicArn, queueUrl };
 };
